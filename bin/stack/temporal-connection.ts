@@ -1,0 +1,42 @@
+// How every binllm process reaches Temporal: TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (+ TLS or an
+// API key) for a real cluster, else the dev server that `binllm up` started.
+import { readFileSync } from 'node:fs';
+import { Connection, Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { readTemporalState } from './temporal.ts';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  tls?: { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer } | boolean;
+  apiKey?: string;
+}
+
+export function temporalTarget(): TemporalTarget {
+  const env = process.env;
+  const address = env.TEMPORAL_ADDRESS ?? readTemporalState()?.address;
+  if (!address) throw new Error('No Temporal server: TEMPORAL_ADDRESS is not set and no dev server is running. Run `./binllm up` first.');
+  const namespace = env.TEMPORAL_NAMESPACE ?? 'default';
+  let tls: TemporalTarget['tls'];
+  if (env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY) {
+    tls = {
+      clientCertPair: { crt: readFileSync(env.TEMPORAL_TLS_CERT), key: readFileSync(env.TEMPORAL_TLS_KEY) },
+      serverRootCACertificate: env.TEMPORAL_TLS_CA ? readFileSync(env.TEMPORAL_TLS_CA) : undefined,
+    };
+  } else if (env.TEMPORAL_API_KEY || env.TEMPORAL_TLS === 'true') {
+    tls = true;
+  }
+  return { address, namespace, tls, apiKey: env.TEMPORAL_API_KEY };
+}
+
+export async function connectClient(): Promise<Client> {
+  const t = temporalTarget();
+  const connection = await Connection.connect({ address: t.address, tls: t.tls, apiKey: t.apiKey });
+  return new Client({ connection, namespace: t.namespace });
+}
+
+export async function connectWorkerConnection(): Promise<{ connection: NativeConnection; namespace: string }> {
+  const t = temporalTarget();
+  const connection = await NativeConnection.connect({ address: t.address, tls: t.tls, apiKey: t.apiKey });
+  return { connection, namespace: t.namespace };
+}

@@ -1,0 +1,74 @@
+// Expands a validated SweepSpec into cells (hypothesis × variant × grid point × seed × GPU) and
+// summarises them as a plan. Deterministic, so workflows can re-expand after continue-as-new.
+import { CONTROL_QUEUE, queueFor, type HypothesisId } from './definition.ts';
+import { HYPOTHESES } from './registry.ts';
+import type { SweepSpec } from './sweep-spec.ts';
+
+export interface Cell {
+  hypothesis: HypothesisId;
+  index: number;
+  kernel: string;
+  variant: string;
+  /** kernel params (without seed/device/threads/work_dir, which the worker adds) */
+  params: Record<string, unknown>;
+  seed: number;
+  gpu: string;
+  queue: string;
+}
+
+function cartesian(axes: Array<[string, Array<number | string>]>): Array<Record<string, number | string>> {
+  return axes.reduce<Array<Record<string, number | string>>>(
+    (acc, [name, values]) => acc.flatMap((point) => values.map((v) => ({ ...point, [name]: v }))),
+    [{}],
+  );
+}
+
+/** Variant-major order: sibling cells of one seed (e.g. bin-kv and int4) run apart, so the second
+ * finds the trained model the first cached instead of training it concurrently. */
+export function expandHypothesisCells(spec: SweepSpec, h: HypothesisId): Cell[] {
+  const def = HYPOTHESES[h];
+  if (!def.kernel) return [];
+  const grid = spec.grid[h] ?? def.grid;
+  const cells: Cell[] = [];
+  for (const variant of spec.variants[h] ?? def.defaultVariants) {
+    const v = def.variants[variant];
+    const axes = Object.entries(grid).filter(([axis]) => !(v.excludeAxes ?? []).includes(axis));
+    for (const point of cartesian(axes)) {
+      for (const seed of spec.seeds) {
+        for (const gpu of spec.gpus) {
+          cells.push({
+            hypothesis: h, index: cells.length, kernel: def.kernel, variant, seed, gpu, queue: queueFor(gpu),
+            params: { ...def.defaultParams, ...(spec.datasets[h] ?? {}), ...(spec.params[h] ?? {}), ...v.params, ...point },
+          });
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+export interface HypothesisPlan {
+  hypothesis: HypothesisId;
+  title: string;
+  kernel: string | null;
+  cells: number;
+  byQueue: Record<string, number>;
+  variants: string[];
+  seeds: number;
+  derivedFrom?: HypothesisId[];
+}
+
+export function planSweep(spec: SweepSpec): { hypotheses: HypothesisPlan[]; totalCells: number; controlQueue: string } {
+  const hypotheses = spec.hypotheses.map((h): HypothesisPlan => {
+    const def = HYPOTHESES[h];
+    const cells = expandHypothesisCells(spec, h);
+    const byQueue: Record<string, number> = {};
+    for (const c of cells) byQueue[c.queue] = (byQueue[c.queue] ?? 0) + 1;
+    return {
+      hypothesis: h, title: def.title, kernel: def.kernel, cells: cells.length, byQueue,
+      variants: def.kernel ? (spec.variants[h] ?? def.defaultVariants) : [], seeds: spec.seeds.length,
+      derivedFrom: def.derivedFrom?.filter((d) => spec.hypotheses.includes(d)),
+    };
+  });
+  return { hypotheses, totalCells: hypotheses.reduce((a, p) => a + p.cells, 0), controlQueue: CONTROL_QUEUE };
+}

@@ -1,0 +1,51 @@
+// H1 — binary embeddings preserve retrieval neighbourhoods (PROTOCOL.md §H1).
+import { z } from 'zod';
+import { defineHypothesis, type Comparison } from '../definition.ts';
+
+const BINARIZERS = ['rhp', 'itq', 'sign'] as const;
+
+export const h1Settings = z.object({
+  overlapThreshold: z.number().gt(0).max(1).default(0.95),
+  ndcgMargin: z.number().positive('a margin is the tolerated loss and must be > 0').max(1).default(0.02),
+  primaryBinarizer: z.enum(BINARIZERS).default('rhp'),
+}).strict();
+
+export const H1 = defineHypothesis({
+  id: 'H1',
+  title: 'Binary embeddings preserve retrieval neighbourhoods',
+  claim: 'There is a code length m in the grid whose one-sided 95% lower confidence bound of mean top-k overlap with exact cosine search is ≥ 0.95 for k = 10 and 50, and at that m binary nDCG@10 is non-inferior to float nDCG@10 (margin δ = 0.02).',
+  family: 'retrieval',
+  kernel: 'hamming',
+  variants: {
+    rhp: { description: 'random Gaussian hyperplanes, m bits', params: { binarizer: 'rhp' } },
+    itq: { description: 'PCA to m dims + iterative quantization (learned)', params: { binarizer: 'itq' } },
+    sign: { description: 'sign of each coordinate (m = d)', params: { binarizer: 'sign' }, excludeAxes: ['bits'] },
+  },
+  defaultVariants: ['rhp', 'itq', 'sign'],
+  baseline: null, // the float search runs inside every cell on the same draw
+  grid: { bits: [64, 128, 256, 512, 1024, 2048] },
+  defaultParams: { dataset: 'synthetic', ks: [10, 50] },
+  paramChecks: {
+    bits: 'positive-int', ks: 'positive-int-list', n_docs: 'positive-int', n_queries: 'positive-int', dim: 'positive-int',
+    n_topics: 'positive-int', itq_iters: 'positive-int', query_noise: 'non-negative-number', dataset: 'string',
+  },
+  pathParams: ['corpus_npy', 'queries_npy', 'beir_dir'],
+  minSeeds: 3,
+  settings: h1Settings,
+  comparisons: (s): Comparison[] => BINARIZERS.flatMap((b): Comparison[] => {
+    const role = b === s.primaryBinarizer ? 'primary' : 'secondary';
+    return [
+      {
+        id: `overlap-${b}`, description: `mean overlap@k of ${b} codes with exact cosine top-k ≥ ${s.overlapThreshold}`,
+        pairing: { kind: 'single', metric: 'overlap_at_k', variant: b }, direction: 'higher',
+        claim: { kind: 'lower-confidence-bound', threshold: s.overlapThreshold }, gridKeys: ['bits', 'k'], family: `H1-overlap-${b}`, role,
+      },
+      {
+        id: `ndcg-${b}`, description: `binary (${b}) nDCG@10 non-inferior to float nDCG@10, margin ${s.ndcgMargin}`,
+        pairing: { kind: 'within-run', variant: b, variantMetric: 'ndcg_at_10_binary', baselineMetric: 'ndcg_at_10_float' }, direction: 'higher',
+        claim: { kind: 'non-inferiority', margin: s.ndcgMargin, scale: 'absolute' }, gridKeys: ['bits'], family: `H1-ndcg-${b}`, role,
+      },
+    ];
+  }),
+  timeouts: { startToCloseMinutes: 60, heartbeatSeconds: 60 },
+});
