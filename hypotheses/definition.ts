@@ -4,7 +4,8 @@
 // two-sided test can never be used as evidence of equivalence.
 import { z } from 'zod';
 
-export const HYPOTHESIS_IDS = ['H1', 'H2', 'H3', 'H4', 'H5', 'H6'] as const;
+/** H1–H6 are the protocol's hypotheses; H0 is the platform's self-check (noop kernel, no claim). */
+export const HYPOTHESIS_IDS = ['H0', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6'] as const;
 export type HypothesisId = (typeof HYPOTHESIS_IDS)[number];
 export const HypothesisIdSchema = z.enum(HYPOTHESIS_IDS);
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { statePaths } from '../../db/paths.ts';
 import { readEmbeddedPgState, type EmbeddedPgState } from '../../db/url.ts';
-import { isAlive, portOpen, stopProcessGroup, waitFor } from './processes.ts';
+import { isAlive, portOpen, stopProcessGroup, tsxImportArg, waitFor } from './processes.ts';
 
 const daemon = path.join(path.dirname(fileURLToPath(import.meta.url)), 'postgres-daemon.ts');
 
@@ -23,7 +23,7 @@ export async function startEmbeddedPg(port = Number(process.env.BINLLM_PG_PORT ?
   mkdirSync(paths.logs, { recursive: true });
   const log = path.join(paths.logs, 'postgres.log');
   const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', daemon, String(port)], {
+  const child = spawn(process.execPath, ['--import', tsxImportArg(), daemon, String(port)], {
     detached: true, stdio: ['ignore', fd, fd], env: process.env,
   });
   child.unref();

@@ -1,6 +1,9 @@
 // Small helpers for the background services the dev stack runs: pid liveness, waiting for a TCP
 // port, stopping a detached process group.
 import net from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../../db/paths.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export function isAlive(pid: number | undefined): boolean {
@@ -49,4 +52,9 @@ export async function freePort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** `--import` argument that loads tsx from this checkout, whatever the current directory. */
+export function tsxImportArg(): string {
+  return pathToFileURL(path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 }

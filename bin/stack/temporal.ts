@@ -58,6 +58,7 @@ export async function startTemporalDevServer(opts: { port?: number; uiPort?: num
   const bin = findOrInstallTemporal();
   mkdirSync(path.dirname(paths.temporalDb), { recursive: true });
   mkdirSync(paths.logs, { recursive: true });
+  mkdirSync(paths.state, { recursive: true });
   const logFd = openSync(path.join(paths.logs, 'temporal.log'), 'a');
   const args = ['server', 'start-dev', '--db-filename', paths.temporalDb, '--port', String(port), '--ui-port', String(uiPort),
     '--ip', '127.0.0.1', '--log-level', 'warn'];
