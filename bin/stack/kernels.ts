@@ -20,8 +20,11 @@ export function buildKernels(opts: { quiet?: boolean; jobs?: number } = {}): str
   mkdirSync(build, { recursive: true });
   const stdio = opts.quiet ? (['ignore', 'ignore', 'inherit'] as const) : (['ignore', 'inherit', 'inherit'] as const);
   const configureArgs = ['-S', path.join(repoRoot, 'kernels'), '-B', build, '-DCMAKE_BUILD_TYPE=Release'];
+  // BINLLM_CUDA=OFF builds the CPU path only (CI does, and checks the .cu files with nvcc -c instead).
+  const cuda = process.env.BINLLM_CUDA ?? 'AUTO';
+  configureArgs.push(`-DBINLLM_CUDA=${cuda}`);
   const nvcc = findNvcc();
-  if (nvcc && !existsSync(path.join(build, 'CMakeCache.txt'))) configureArgs.push(`-DCMAKE_CUDA_COMPILER=${nvcc}`);
+  if (cuda !== 'OFF' && nvcc && !existsSync(path.join(build, 'CMakeCache.txt'))) configureArgs.push(`-DCMAKE_CUDA_COMPILER=${nvcc}`);
   let r = spawnSync('cmake', configureArgs, { stdio: [...stdio] });
   if (r.status !== 0) throw new Error(`kernel build: cmake configure failed (exit ${r.status}); see the output above`);
   r = spawnSync('cmake', ['--build', build, '-j', String(opts.jobs ?? 2)], { stdio: [...stdio] });
