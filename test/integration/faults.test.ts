@@ -13,6 +13,8 @@ import { closeTestDb, ensureStack, killGroup, query, spawnWorkerProcess, startIn
 import type { SweepProgress } from '../../workflows/progress.ts';
 
 before(async () => { await ensureStack(); });
+// Seeds unique to this run: completed cells are shared across sweeps by cell_key.
+const s0 = Date.now() % 1_000_000_000;
 after(async () => { await closeTestDb(); });
 
 const noopPids = (marker: string) => {
@@ -44,8 +46,8 @@ test('faults with an in-process worker', async (t) => {
   });
 
   await t.test('kernel exit 2 is a non-retryable failure carrying the kernel message; the other cells still run', async () => {
-    const spec = { name: 'exit2', hypotheses: ['H0'], seeds: [1], variants: { H0: ['a', 'b'] }, params: { H0: { metrics: 2 } }, report: false };
-    const { client, handle, id } = await start({ ...spec, params: { H0: { metrics: 2, exit_code: 2 } }, variants: { H0: ['a'] }, seeds: [7, 8] });
+    const spec = { name: 'exit2', hypotheses: ['H0'], seeds: [s0], variants: { H0: ['a', 'b'] }, params: { H0: { metrics: 2 } }, report: false };
+    const { client, handle, id } = await start({ ...spec, params: { H0: { metrics: 2, exit_code: 2 } }, variants: { H0: ['a'] }, seeds: [s0 + 7, s0 + 8] });
     const res = await handle.result() as SweepProgress;
     assert.equal(res.totals.failed, 2);
     const rows = await query<{ status: string; reason: string; attempts: number }>(
@@ -62,7 +64,7 @@ test('faults with an in-process worker', async (t) => {
   await t.test('a crashing kernel is retried and the cell completes', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'binllm-crash-'));
     const flag = path.join(dir, 'crashed-once');
-    const { client, handle, id } = await start({ name: 'crash', hypotheses: ['H0'], seeds: [31], params: { H0: { metrics: 2, crash_once_file: flag } }, report: false });
+    const { client, handle, id } = await start({ name: 'crash', hypotheses: ['H0'], seeds: [s0 + 31], params: { H0: { metrics: 2, crash_once_file: flag } }, report: false });
     const res = await handle.result() as SweepProgress;
     assert.equal(res.totals.ok, 1);
     assert.ok(existsSync(flag));
@@ -72,7 +74,7 @@ test('faults with an in-process worker', async (t) => {
   });
 
   await t.test('kill -9 of a running kernel is retried', async () => {
-    const { client, handle, id } = await start({ name: 'kill9', hypotheses: ['H0'], seeds: [41], params: { H0: { metrics: 1, sleep_ms: 1500 } }, report: false });
+    const { client, handle, id } = await start({ name: 'kill9', hypotheses: ['H0'], seeds: [s0 + 41], params: { H0: { metrics: 1, sleep_ms: 1500 } }, report: false });
     const pid = await waitUntil('the kernel process', async () => noopPids('binllm-noop run --config')[0], 30_000);
     process.kill(pid, 'SIGKILL');
     const res = await handle.result() as SweepProgress;
@@ -83,7 +85,7 @@ test('faults with an in-process worker', async (t) => {
   });
 
   await t.test('cancelling a sweep kills its kernels (no orphans) and marks it cancelled', async () => {
-    const { client, handle, id } = await start({ name: 'cancel', hypotheses: ['H0'], seeds: [51, 52], params: { H0: { metrics: 1, sleep_ms: 120000 } }, report: false });
+    const { client, handle, id } = await start({ name: 'cancel', hypotheses: ['H0'], seeds: [s0 + 51, s0 + 52], params: { H0: { metrics: 1, sleep_ms: 120000 } }, report: false });
     await waitUntil('two running kernels', async () => noopPids('binllm-noop run --config').length >= 2, 30_000);
     await handle.cancel();
     await handle.result().catch(() => undefined);
@@ -97,7 +99,7 @@ test('faults with an in-process worker', async (t) => {
 
   await t.test('a queue with no worker is reported as such, not waited on forever', async () => {
     const { client, handle, id } = await start({
-      name: 'noworker', hypotheses: ['H0'], seeds: [61, 62, 63], gpus: ['h100'], params: { H0: { metrics: 1 } }, report: false,
+      name: 'noworker', hypotheses: ['H0'], seeds: [s0 + 61, s0 + 62, s0 + 63], gpus: ['h100'], params: { H0: { metrics: 1 } }, report: false,
       timeouts: { scheduleToStartSeconds: 3 },
     });
     const res = await handle.result() as SweepProgress;
@@ -112,7 +114,7 @@ test('faults with an in-process worker', async (t) => {
 
 test('a worker killed mid-sweep and restarted: the sweep finishes with every cell exactly once', async () => {
   let w1 = await spawnWorkerProcess('worker-kill-1', ['--gpu', 'cpu', '--concurrency', '2']);
-  const seeds = Array.from({ length: 10 }, (_, i) => 700 + i);
+  const seeds = Array.from({ length: 10 }, (_, i) => s0 + 700 + i);
   const { client, handle, id } = await start({
     name: 'workerkill', hypotheses: ['H0'], seeds, params: { H0: { metrics: 3, sleep_ms: 800 } }, report: false,
     timeouts: { heartbeatSeconds: 4 },
@@ -131,7 +133,7 @@ test('a worker killed mid-sweep and restarted: the sweep finishes with every cel
       `select count(*)::int as cells, count(distinct s.cell_key)::int as keys,
               (select count(*)::int from metrics m where m.cell_key in (select cell_key from sweep_cells where sweep_id = $1)) as metrics
        from sweep_cells s where s.sweep_id = $1 and s.status = 'ok'`, [id]);
-    assert.deepEqual(c, { cells: 10, keys: 10, metrics: 30 });
+    assert.deepEqual(c, { cells: 10, keys: 10, metrics: 40 }); // 3 noop values + elapsed_s per cell
   } finally {
     killGroup(w2, 'SIGTERM');
     w1 = w2;

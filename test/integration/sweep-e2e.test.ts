@@ -17,7 +17,10 @@ async function runSweep(spec: Record<string, unknown>, id = uniqueId('e2e'), ext
   return { id, result };
 }
 
-const base = { name: 'e2e', hypotheses: ['H0'], seeds: [101, 102, 103], variants: { H0: ['a', 'b'] }, params: { H0: { metrics: 4 } }, report: false };
+// Seeds unique to this run: completed cells are shared across sweeps by cell_key, and the test
+// database outlives a test run.
+const s0 = Date.now() % 1_000_000_000;
+const base = { name: 'e2e', hypotheses: ['H0'], seeds: [s0, s0 + 1, s0 + 2], variants: { H0: ['a', 'b'] }, params: { H0: { metrics: 4 } }, report: false };
 
 test('a sweep stores every metric of every cell once, and a re-run reuses completed cells', async () => {
   const { id, result } = await runSweep(base);
@@ -25,7 +28,7 @@ test('a sweep stores every metric of every cell once, and a re-run reuses comple
   assert.equal(result.totals.total, 6);
   assert.equal(result.totals.ok, 6);
   const [m] = await query<{ n: number }>("select count(*)::int as n from metric_rows where sweep_id = $1", [id]);
-  assert.equal(m.n, 6 * 4);
+  assert.equal(m.n, 6 * (4 + 1)); // 4 noop values + elapsed_s per cell
   const runs = await query<{ status: string; attempts: number; build_hash: string | null }>(
     'select r.status, r.attempts, r.build_hash from runs r join sweep_cells s on s.cell_key = r.cell_key where s.sweep_id = $1', [id]);
   assert.equal(runs.length, 6);
@@ -36,10 +39,10 @@ test('a sweep stores every metric of every cell once, and a re-run reuses comple
   assert.equal(again.result.totals.reused, 6);
   const [dup] = await query<{ n: number }>(
     `select count(*)::int as n from metrics m join sweep_cells s on s.cell_key = m.cell_key where s.sweep_id = $1`, [again.id]);
-  assert.equal(dup.n, 24);
+  assert.equal(dup.n, 30);
   const [total] = await query<{ n: number; keys: number }>(
     `select count(*)::int as n, count(distinct m.cell_key)::int as keys from metrics m where m.cell_key in (select cell_key from sweep_cells where sweep_id = $1)`, [id]);
-  assert.deepEqual(total, { n: 24, keys: 6 });
+  assert.deepEqual(total, { n: 30, keys: 6 });
 
   // force re-runs them in place: attempts grow, rows do not.
   const forced = await runSweep({ ...base, force: true });
@@ -47,7 +50,7 @@ test('a sweep stores every metric of every cell once, and a re-run reuses comple
   const [after] = await query<{ n: number; attempts: number }>(
     `select count(*)::int as n, min(r.attempts)::int as attempts from metrics m join runs r on r.cell_key = m.cell_key
      where m.cell_key in (select cell_key from sweep_cells where sweep_id = $1)`, [forced.id]);
-  assert.equal(after.n, 24);
+  assert.equal(after.n, 30);
   assert.ok(after.attempts >= 2);
 });
 
@@ -56,7 +59,7 @@ test('the progress query reports totals per hypothesis and per queue while a swe
   const id = uniqueId('progress');
   const handle = await client.workflow.start('SweepWorkflow', {
     taskQueue: 'binllm', workflowId: id,
-    args: [{ ...base, seeds: [201, 202, 203, 204], params: { H0: { metrics: 1, sleep_ms: 400 } } }],
+    args: [{ ...base, seeds: [s0 + 10, s0 + 11, s0 + 12, s0 + 13], params: { H0: { metrics: 1, sleep_ms: 400 } } }],
   });
   let sawRunning = false;
   for (let i = 0; i < 100 && !sawRunning; i++) {
@@ -75,7 +78,7 @@ test('the progress query reports totals per hypothesis and per queue while a swe
 });
 
 test('a long hypothesis continues-as-new and still runs every cell exactly once', async () => {
-  const seeds = Array.from({ length: 40 }, (_, i) => 1000 + i);
+  const seeds = Array.from({ length: 40 }, (_, i) => s0 + 100 + i);
   const { id, result } = await runSweep({ ...base, seeds, params: { H0: { metrics: 1 } } }, uniqueId('can'), [{ maxHistoryEvents: 120 }]);
   assert.equal(result.totals.ok + result.totals.reused, 80);
   assert.ok(result.hypotheses.H0.runs > 1, `expected continue-as-new, got ${result.hypotheses.H0.runs} run(s)`);
