@@ -19,7 +19,8 @@ export const statePaths = () => {
     pgState: path.join(home, 'state', 'postgres.json'),
     temporalDb: path.join(home, 'temporal', 'temporal.db'),
     temporalState: path.join(home, 'state', 'temporal.json'),
-    bin: path.join(home, 'bin'),
+    // tools built once per checkout (the temporal CLI), shared by every BINLLM_HOME (tests, benchmarks)
+    bin: path.join(repoRoot, '.binllm', 'bin'),
     kernelBuild: process.env.BINLLM_KERNEL_BUILD ?? path.join(home, 'build', 'kernels'),
     runs: path.join(home, 'runs'),
     cache: path.join(home, 'cache'),

@@ -59,7 +59,7 @@ export function resolvePreset(input: unknown): { value: unknown; issues: SpecIss
   if (typeof preset !== 'string' || !(preset in PRESETS)) {
     return { value: input, issues: [{ path: '$.preset', message: `unknown preset ${JSON.stringify(preset)}; known: ${Object.keys(PRESETS).join(', ')}` }] };
   }
-  return { value: { ...structuredClone(PRESETS[preset as PresetName]), ...overrides }, issues: [] };
+  return { value: { ...JSON.parse(JSON.stringify(PRESETS[preset as PresetName])) /* no structuredClone in the workflow sandbox */, ...overrides }, issues: [] };
 }
 
 function checkParam(kind: string, value: unknown): string | undefined {
