@@ -1,7 +1,7 @@
 // Imported first by the UI tests: an isolated stack (own home and ports) so a browser test never
 // collides with the suite's stack in .binllm/test (7243/8243/5443) or the dev stack (7233/5433).
 // ESM evaluates imports in order, so this runs before test/support/stack.ts reads these.
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../db/paths.ts';
 
@@ -18,15 +18,10 @@ export const UI_URL = `http://localhost:${Number(process.env.BINLLM_TEMPORAL_POR
 /**
  * Stops this home's stack and empties it (only the default .binllm/test-ui), so every run starts
  * from nothing: no cells reused from an earlier run, no workflow left running by a killed one.
- * Then links a temporal CLI another home already has, so this home never `go install`s one.
+ * (The temporal CLI lives in the checkout's .binllm/bin, shared by every home.)
  */
 export async function freshHome(): Promise<void> {
   const home = process.env.BINLLM_HOME!;
   await (await import('../../bin/commands/stack.ts')).down();
   if (path.resolve(home) === defaultHome) rmSync(home, { recursive: true, force: true });
-  const ownBin = path.join(home, 'bin', 'temporal');
-  if (!existsSync(ownBin)) {
-    const other = [path.join(repoRoot, '.binllm', 'bin', 'temporal'), path.join(repoRoot, '.binllm', 'test', 'bin', 'temporal')].find(existsSync);
-    if (other) { mkdirSync(path.dirname(ownBin), { recursive: true }); symlinkSync(other, ownBin); }
-  }
 }
