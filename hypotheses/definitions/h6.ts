@@ -2,7 +2,12 @@
 import { z } from 'zod';
 import { defineHypothesis } from '../definition.ts';
 
-export const h6Settings = z.object({}).strict();
+export const h6Settings = z.object({
+  /** H1 code length m whose nDCG@10 feeds the retrieval family (default: H1's m* for its primary binarizer, else the largest m measured). */
+  retrievalBits: z.number().int().positive().optional(),
+  /** H2 context lengths averaged for the language-modelling family (default: every context measured). */
+  lmContexts: z.array(z.number().int().positive()).min(1).optional(),
+}).strict();
 
 export const H6 = defineHypothesis({
   id: 'H6',
