@@ -71,7 +71,9 @@ export function formatGrid(g: GridPoint): string {
 export function rowCoordinates(row: MetricRow, variantKeys: ReadonlySet<string>, dropTags?: ReadonlySet<string>): Record<string, unknown> {
   const c: Record<string, unknown> = { gpu: row.gpu };
   for (const [k, v] of Object.entries(row.params)) if (!variantKeys.has(k)) c[`params.${k}`] = v;
-  for (const [k, v] of Object.entries(row.tags)) if (!dropTags?.has(k)) c[`tags.${k}`] = v;
+  // A tag named like a variant-defining param (the lm kernel tags ppl with kv) describes the variant,
+  // not a shared coordinate, so it must not keep variant and baseline apart.
+  for (const [k, v] of Object.entries(row.tags)) if (!dropTags?.has(k) && !variantKeys.has(k)) c[`tags.${k}`] = v;
   return c;
 }
 

@@ -73,11 +73,10 @@ export class RowIndex {
       pk = canonicalJson(p);
       this.paramKeyCache.set(r.cellKey, pk);
     }
-    let tags: Record<string, unknown> = r.tags;
-    if (dropTags && dropTags.size) {
-      tags = {};
-      for (const [k, v] of Object.entries(r.tags)) if (!dropTags.has(k)) tags[k] = v;
-    }
+    // Tags named like a variant-defining param (binllm-lm tags ppl with `kv`) describe the
+    // variant itself, so they are left out of the key like the param is.
+    const tags: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r.tags)) if (!dropTags?.has(k) && !this.variantKeys.has(k)) tags[k] = v;
     const key = `${r.seed}\u0000${r.gpu}\u0000${pk}\u0000${canonicalJson(tags)}`;
     if (plain) this.matchKeyCache.set(r, key);
     return key;

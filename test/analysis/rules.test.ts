@@ -86,6 +86,16 @@ test('H2 supported / rejected / too few seeds', () => {
   assert.match(few.reason, /too few seeds/);
 });
 
+test('H2 pairs bin-kv with int4 when the kernel also tags each metric with its kv setting', () => {
+  // binllm-lm tags ppl with {ctx, kv}; kv defines the variant, so it must not block the pairing.
+  const kvOf: Record<string, string> = { 'bin-kv': 'bin', int4: 'int4' };
+  const rows = h2Rows(seedsOf(5), () => 1.01).map((r) => ({ ...r, tags: { ...r.tags, kv: kvOf[r.variant] } }));
+  const [a] = run(H2_SPEC(5), rows);
+  assert.equal(a.unmatched.length, 0);
+  assert.equal(a.verdict, 'supported', a.reason);
+  assert.ok(a.tests.some((t) => t.metric === 'ppl' && t.n === 5));
+});
+
 test('H2 unmatched observations are listed with the partner cell status', () => {
   const rows = h2Rows(seedsOf(4), () => 1.01).filter((r) => !(r.variant === 'int4' && r.seed === 3));
   const cells = okCells(rows);
