@@ -34,12 +34,11 @@ export function expandHypothesisCells(spec: SweepSpec, h: HypothesisId): Cell[] 
     const v = def.variants[variant];
     const axes = Object.entries(grid).filter(([axis]) => !(v.excludeAxes ?? []).includes(axis));
     for (const point of cartesian(axes)) {
+      const params = { ...def.defaultParams, ...(spec.datasets[h] ?? {}), ...(spec.params[h] ?? {}), ...v.params, ...point };
+      if (v.gridConstraint && !v.gridConstraint.holds(params)) continue;
       for (const seed of spec.seeds) {
         for (const gpu of spec.gpus) {
-          cells.push({
-            hypothesis: h, index: cells.length, kernel: def.kernel, variant, seed, gpu, queue: queueFor(gpu),
-            params: { ...def.defaultParams, ...(spec.datasets[h] ?? {}), ...(spec.params[h] ?? {}), ...v.params, ...point },
-          });
+          cells.push({ hypothesis: h, index: cells.length, kernel: def.kernel, variant, seed, gpu, queue: queueFor(gpu), params });
         }
       }
     }
@@ -56,6 +55,22 @@ export interface HypothesisPlan {
   variants: string[];
   seeds: number;
   derivedFrom?: HypothesisId[];
+  /** grid points left out because a variant cannot run them, in words */
+  skipped: string[];
+}
+
+function skippedPoints(spec: SweepSpec, h: HypothesisId): string[] {
+  const def = HYPOTHESES[h];
+  const out: string[] = [];
+  for (const variant of def.kernel ? (spec.variants[h] ?? def.defaultVariants) : []) {
+    const v = def.variants[variant];
+    if (!v.gridConstraint) continue;
+    const axes = Object.entries(spec.grid[h] ?? def.grid).filter(([axis]) => !(v.excludeAxes ?? []).includes(axis));
+    const base = { ...def.defaultParams, ...(spec.datasets[h] ?? {}), ...(spec.params[h] ?? {}), ...v.params };
+    const bad = cartesian(axes).filter((p) => !v.gridConstraint!.holds({ ...base, ...p }));
+    if (bad.length) out.push(`${variant}: ${bad.map((p) => Object.entries(p).map(([k, x]) => `${k}=${x}`).join(',')).join('; ')} left out (${v.gridConstraint.description})`);
+  }
+  return out;
 }
 
 export function planSweep(spec: SweepSpec): { hypotheses: HypothesisPlan[]; totalCells: number; controlQueue: string } {
@@ -68,6 +83,7 @@ export function planSweep(spec: SweepSpec): { hypotheses: HypothesisPlan[]; tota
       hypothesis: h, title: def.title, kernel: def.kernel, cells: cells.length, byQueue,
       variants: def.kernel ? (spec.variants[h] ?? def.defaultVariants) : [], seeds: spec.seeds.length,
       derivedFrom: def.derivedFrom?.filter((d) => spec.hypotheses.includes(d)),
+      skipped: skippedPoints(spec, h),
     };
   });
   return { hypotheses, totalCells: hypotheses.reduce((a, p) => a + p.cells, 0), controlQueue: CONTROL_QUEUE };

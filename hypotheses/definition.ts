@@ -54,6 +54,8 @@ export interface VariantDef {
   params: Record<string, unknown>;
   /** grid axes that do not apply to this variant (e.g. `sign` has m = d, no bits axis) */
   excludeAxes?: string[];
+  /** grid points this variant cannot run (e.g. itq needs m ≤ d) are left out of the sweep, and the plan says so */
+  gridConstraint?: { description: string; holds: (params: Record<string, unknown>) => boolean };
 }
 
 export interface HypothesisDefinition<S extends z.ZodTypeAny = z.ZodTypeAny> {

@@ -41,6 +41,7 @@ export async function plan(arg: string): Promise<void> {
     const what = h.kernel ? `kernel ${h.kernel}, ${h.cells} cells (${queues}), variants ${h.variants.join(', ')}`
       : `no runs of its own; derived from ${h.derivedFrom?.join(', ') || 'nothing in this sweep'}`;
     console.log(`  ${h.hypothesis}  ${what}`);
+    for (const sk of h.skipped) console.log(`      ${sk}`);
   }
   for (const w of v.warnings) console.log(`warning: ${w.path}: ${w.message}`);
   for (const i of resourceIssues) console.log(`not runnable: ${i.path}: ${i.message}`);

@@ -18,7 +18,10 @@ export const H1 = defineHypothesis({
   kernel: 'hamming',
   variants: {
     rhp: { description: 'random Gaussian hyperplanes, m bits', params: { binarizer: 'rhp' } },
-    itq: { description: 'PCA to m dims + iterative quantization (learned)', params: { binarizer: 'itq' } },
+    itq: {
+      description: 'PCA to m dims + iterative quantization (learned)', params: { binarizer: 'itq' },
+      gridConstraint: { description: 'itq needs m ≤ d', holds: (p) => typeof p.dim !== 'number' || typeof p.bits !== 'number' || p.bits <= p.dim },
+    },
     sign: { description: 'sign of each coordinate (m = d)', params: { binarizer: 'sign' }, excludeAxes: ['bits'] },
   },
   defaultVariants: ['rhp', 'itq', 'sign'],

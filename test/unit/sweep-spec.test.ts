@@ -24,8 +24,10 @@ test('both presets validate and expand to cells', () => {
   const quick = validateSweepSpec({ preset: 'quick' });
   assert.ok(quick.ok);
   const plan = planSweep(quick.spec);
-  // H1: rhp and itq over 4 code lengths + sign (m = d, no bits axis), 3 seeds each
-  assert.equal(plan.hypotheses.find((h) => h.hypothesis === 'H1')!.cells, (4 + 4 + 1) * 3);
+  // H1: rhp over 5 code lengths, itq over the 3 with m ≤ d = 256, sign once (m = d), 3 seeds each
+  const h1 = plan.hypotheses.find((h) => h.hypothesis === 'H1')!;
+  assert.equal(h1.cells, (5 + 3 + 1) * 3);
+  assert.match(h1.skipped.join(), /itq: bits=512; bits=1024 left out \(itq needs m ≤ d\)/);
   assert.deepEqual(plan.hypotheses.find((h) => h.hypothesis === 'H6')!.derivedFrom, ['H1', 'H2']);
 });
 
