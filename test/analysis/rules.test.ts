@@ -253,10 +253,15 @@ test('H6 with three families: Friedman over seeds, verdict strings stored litera
   assert.equal(fr.n, 6);
   assert.equal(fr.df, 2);
   // Identical per-seed degradations across families (up to rank ties) → no detectable difference.
-  const same = run({ hypotheses: ['H2', 'H3', 'H6'], seeds: seedsOf(5) }, [...h2Rows(seedsOf(5), () => 1.001), ...h3Rows(seedsOf(5), 0.1)]);
+  const same = run({ hypotheses: ['H2', 'H3', 'H6'], seeds: seedsOf(6) }, [...h2Rows(seedsOf(6), () => 1.001), ...h3Rows(seedsOf(6), 0.1)]);
   const h6b = same.find((x) => x.hypothesis === 'H6')!;
   assert.ok(['no detectable difference', 'differs'].includes(h6b.verdict));
   assert.equal(h6b.tests.find((t) => t.comparison === 'families')!.test, 'wilcoxon-signed-rank', 'two families: paired Wilcoxon');
+  // With 5 seeds the exact two-sided Wilcoxon cannot reach p ≤ 0.05 (floor 0.0625): that is no evidence either way.
+  const few = run({ hypotheses: ['H2', 'H3', 'H6'], seeds: seedsOf(5) }, [...h2Rows(seedsOf(5), () => 1.001), ...h3Rows(seedsOf(5), 0.1)]);
+  const h6c = few.find((x) => x.hypothesis === 'H6')!;
+  assert.equal(h6c.verdict, 'inconclusive', h6c.reason);
+  assert.match(h6c.reason, /needs ≥ 6 seeds/);
 });
 
 test('a targeted grid point with no observation at all blocks "supported" (H2 context, H5 longest L)', () => {

@@ -20,7 +20,8 @@
  * Verdict strings are stored literally:
  *   differs                  — the test's p ≤ α;
  *   no detectable difference — p > α (absence of evidence, not evidence of equal sensitivity);
- *   inconclusive             — fewer than two families measured, or fewer than minSeeds common seeds.
+ *   inconclusive             — fewer than two families measured, fewer than minSeeds common seeds,
+ *                              or a test that cannot reach p ≤ α with these seeds (exact Wilcoxon, n < 6).
  */
 import { describeSample, friedmanTest, wilcoxonSignedRank } from '../../stats/index.ts';
 import { hypothesisSettings } from '../../sweep-spec.ts';
@@ -176,6 +177,16 @@ export function ruleH6(ctx: RuleContext): RuleResult {
   const name = record.test === 'friedman' ? `Friedman χ² = ${fnum(record.statistic)}, df = ${record.df},` : 'Wilcoxon signed-rank (two families)';
   if (p <= ctx.alpha) {
     return { verdict: 'differs', reason: `differs: ${name} p = ${fp(p)} ≤ α = ${ctx.alpha} over ${common.length} seeds; ranking ${rankText}`, keyNumbers };
+  }
+  if (typeof floor === 'number' && floor > ctx.alpha) {
+    // A test that cannot reach α with these seeds says nothing either way: not "no difference".
+    let needed = common.length;
+    while (2 / 2 ** needed > ctx.alpha) needed++;
+    return {
+      verdict: 'inconclusive',
+      reason: `inconclusive (too few seeds for the test): ${name} p = ${fp(p)}${floorText}; the exact two-sided test needs ≥ ${needed} seeds; ranking ${rankText}`,
+      keyNumbers: { ...keyNumbers, seedsNeeded: needed },
+    };
   }
   return {
     verdict: 'no detectable difference',
