@@ -53,7 +53,8 @@ sweep.command('cancel <id>').description('cancel a sweep; running kernels get SI
 program.command('sql <query>').description('run read-only SQL against the metrics database (views: metric_rows, hypothesis_summary)')
   .option('--json', 'print rows as JSON').action(async (q, o) => (await import('./commands/sql.ts')).sql(q, o));
 program.command('report <sweepId>').description('re-generate a sweep\'s report (Markdown + HTML) from Postgres and print its paths')
-  .option('--out <dir>', 'output folder (default .binllm/reports/<sweep-id>)').action(async (id, o) => (await import('./commands/report.ts')).report(id, o));
+  .option('--out <dir>', 'output folder (default .binllm/reports/<sweep-id>)')
+  .option('--reanalyse', 're-run the statistics on the stored metrics first (replaces the sweep\'s tests and verdicts)').action(async (id, o) => (await import('./commands/report.ts')).report(id, o));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = err as Error;
