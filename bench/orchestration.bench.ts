@@ -51,11 +51,13 @@ await ensureStack();
 const worker = await spawnWorkerProcess('bench-worker', ['--gpu', 'cpu', '--concurrency', '2']);
 try {
   const n = arg('cells', 1000);
+  if (n > 0) {
   const a = await sweep(n, 'overhead', worker.pid!);
   console.log(`${n} noop cells: ${a.wall.toFixed(1)} s wall (${(n / a.wall).toFixed(1)} cells/s), ` +
     `per-cell overhead activity start → rows committed: median ${a.p50.toFixed(1)} ms, p90 ${a.p90.toFixed(1)} ms ` +
     `(kernel itself: median ${a.kernel_p50.toFixed(2)} ms) — target median ≤ 150 ms: ${a.p50 <= 150 ? 'MET' : 'NOT MET'}` +
     ` (ratio ${(150 / a.p50).toFixed(2)}× under the target)`);
+  }
   const big = arg('big', 10000);
   if (big > 0) {
     const b = await sweep(big, 'scale', worker.pid!);

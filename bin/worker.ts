@@ -3,12 +3,12 @@
 // follows the cores.
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { cellActivities, controlActivities } from '../activities/queues.ts';
 import { setWorkerContext } from '../activities/worker-context.ts';
 import { CONTROL_QUEUE, GPU_NAMES, queueFor } from '../hypotheses/definition.ts';
 import { connectWorkerConnection } from './stack/temporal-connection.ts';
+import { ensureWorkflowBundle } from './stack/workflow-bundle.ts';
 
 export interface WorkerOptions { gpu: string; control: boolean; concurrency?: number; device?: number; identity?: string }
 
@@ -40,10 +40,9 @@ export async function createWorkers(opts: WorkerOptions): Promise<RunningWorkers
   const { connection, namespace } = await connectWorkerConnection();
   const workers: Worker[] = [];
   if (opts.control) {
-    const require = createRequire(import.meta.url);
     workers.push(await Worker.create({
       connection, namespace, taskQueue: CONTROL_QUEUE,
-      workflowsPath: require.resolve('../workflows/index.ts'),
+      workflowBundle: { codePath: ensureWorkflowBundle() },
       activities: controlActivities,
       maxConcurrentActivityTaskExecutions: 4,
       identity: `${identity}-control`,

@@ -59,6 +59,8 @@ export async function SweepWorkflow(specInput: unknown, options: SweepOptions = 
         workflowId: `${sweepId}.${h}`,
         taskQueue: CONTROL_QUEUE,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        searchAttributes: { BinllmSweepId: [sweepId], BinllmHypotheses: [h] },
+        memo: { sweep: sweepId, hypothesis: h, title: HYPOTHESES[h].title },
         args: [{ sweepId, parentWorkflowId: sweepId, spec, hypothesis: h, maxHistoryEvents: options.maxHistoryEvents }],
       }).then((final) => { progress.hypotheses[h] = final; }, (err) => {
         if (isCancellation(err)) throw err;

@@ -62,10 +62,10 @@ export async function start(arg: string, opts: { id?: string; wait?: boolean }):
 }
 
 export function describeProgress(p: SweepProgress): string {
-  const lines = [`${p.sweepId}: ${p.phase} — ${p.totals.ok + p.totals.reused}/${p.totals.total} cells done, ${p.totals.running} running, ${p.totals.failed} failed, ${p.totals.noWorker} without a worker`];
+  const lines = [`${p.sweepId}: ${p.phase} — ${p.totals.ok + p.totals.reused}/${p.totals.total} cells done, ${p.totals.running} in flight, ${p.totals.failed} failed, ${p.totals.noWorker} without a worker`];
   for (const h of Object.values(p.hypotheses)) {
     const c = h.counts;
-    lines.push(`  ${h.hypothesis} ${h.state}: ${c.ok + c.reused}/${c.total} done (${c.reused} reused), ${c.running} running, ${c.failed} failed, ${c.noWorker} no worker`);
+    lines.push(`  ${h.hypothesis} ${h.state}: ${c.ok + c.reused}/${c.total} done (${c.reused} reused), ${c.running} in flight, ${c.failed} failed, ${c.noWorker} no worker`);
     for (const [q, why] of Object.entries(h.noWorkerQueues)) lines.push(`    ${q}: ${why}`);
   }
   for (const v of p.verdicts ?? []) lines.push(`  verdict ${v.hypothesis}: ${v.verdict} — ${v.reason}`);
