@@ -23,10 +23,11 @@ export const H2 = defineHypothesis({
   defaultVariants: ['bin-kv', 'int4'],
   baseline: 'int4',
   grid: {},
-  defaultParams: { dataset: 'synthetic', contexts: [32, 64, 128] },
+  defaultParams: { dataset: 'synthetic', contexts: [64, 96, 128] },
   paramChecks: {
     contexts: 'positive-int-list', d_model: 'positive-int', n_layers: 'positive-int', n_heads: 'positive-int', ctx: 'positive-int',
     steps: 'positive-int', batch: 'positive-int', lr: 'non-negative-number', kv_group: 'positive-int', dataset: 'string',
+    vocab: 'positive-int', markov_order: 'positive-int', n_train_tokens: 'positive-int', n_valid_tokens: 'positive-int',
   },
   pathParams: ['train_file', 'valid_file', 'checkpoint'],
   minSeeds: 3,

@@ -85,6 +85,22 @@ MS=$(( (T1 - T0) / 1000000 ))
 [ "$MS" -lt 5000 ] && ok "SIGTERM honoured in ${MS} ms" || fail "SIGTERM took ${MS} ms"
 grep -q '"status":"error"' "$TMP/out" && ok "cancel end event" || fail "no error end after SIGTERM"
 
+# parent death: a kernel whose worker dies (kill -9) gets SIGTERM (PR_SET_PDEATHSIG) and exits
+bash -c '"$0" run --config "$1" > /dev/null 2>&1 & echo $! > "$2"; wait' "$BIN" "$TMP/long.json" "$TMP/kid" &
+PARENT=$!
+for _ in $(seq 50); do [ -s "$TMP/kid" ] && break; sleep 0.05; done
+sleep 0.3
+KID=$(cat "$TMP/kid")
+kill -KILL "$PARENT"; wait "$PARENT" 2>/dev/null
+GONE=0
+for _ in $(seq 50); do
+  # a zombie still answers kill -0, so read its state
+  STATE=$(awk '/^State/{print $2}' "/proc/$KID/status" 2>/dev/null || true)
+  if [ -z "$STATE" ] || [ "$STATE" = "Z" ]; then GONE=1; break; fi
+  sleep 0.1
+done
+[ "$GONE" = 1 ] && ok "kernel exits when its parent is killed" || { fail "kernel $KID outlived its killed parent"; kill -KILL "$KID" 2>/dev/null; }
+
 # startup overhead: 20 runs should take well under 2 s
 printf '{"seed": 1}\n' > "$TMP/fast.json"
 T0=$(date +%s%N)

@@ -20,6 +20,10 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <unistd.h>
+#endif
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -71,6 +75,11 @@ inline void check_stop() {
 inline void install_signal_handlers() {
   std::signal(SIGTERM, detail::binllm_on_signal);
   std::signal(SIGINT, detail::binllm_on_signal);
+#ifdef __linux__
+  // If the worker that spawned us dies (kill -9, OOM), get SIGTERM too: no orphaned kernels
+  // keep a GPU busy after their activity is gone.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
 }
 
 // ---------------------------------------------------------------- threads
