@@ -11,7 +11,7 @@ import { startEmbeddedPg, stopEmbeddedPg, runningEmbeddedPg } from '../stack/pos
 import { readTemporalState, SEARCH_ATTRIBUTES, startTemporalDevServer, stopTemporalDevServer } from '../stack/temporal.ts';
 import { connectClient } from '../stack/temporal-connection.ts';
 import { buildKernels } from '../stack/kernels.ts';
-import { isAlive, stopProcessGroup, tsxImportArg, waitFor } from '../stack/processes.ts';
+import { isAlive, stopProcessGroup, tsxImportArg, waitFor, workerNodeFlags } from '../stack/processes.ts';
 
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli.ts');
 const workerState = () => path.join(statePaths().state, 'worker.json');
@@ -62,7 +62,7 @@ async function startBackgroundWorker(log: (s: string) => void): Promise<void> {
   mkdirSync(statePaths().logs, { recursive: true });
   const logFile = path.join(statePaths().logs, 'worker.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', tsxImportArg(), cli, 'worker', '--gpu', 'auto'], { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...workerNodeFlags(), '--import', tsxImportArg(), cli, 'worker', '--gpu', 'auto'], { detached: true, stdio: ['ignore', fd, fd] });
   child.unref();
   writeFileSync(workerState(), JSON.stringify({ pid: child.pid }));
   await waitFor('the worker to start polling', () => {

@@ -58,3 +58,10 @@ export async function freePort(): Promise<number> {
 export function tsxImportArg(): string {
   return pathToFileURL(path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 }
+
+/** Node flags for a worker process: a small V8 heap keeps a long sweep's worker RSS flat (V8
+ * otherwise grows its heap lazily towards a limit sized for the whole machine).
+ * BINLLM_WORKER_HEAP_MB overrides the old-space limit (default 192 MB). */
+export function workerNodeFlags(): string[] {
+  return [`--max-old-space-size=${Number(process.env.BINLLM_WORKER_HEAP_MB ?? 192)}`, '--max-semi-space-size=4'];
+}

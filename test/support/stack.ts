@@ -58,8 +58,8 @@ export async function spawnWorkerProcess(name: string, args: string[] = ['--gpu'
   mkdirSync(logs, { recursive: true });
   const logFile = path.join(logs, `${name}.log`);
   const fd = openSync(logFile, 'w');
-  const { tsxImportArg } = await import('../../bin/stack/processes.ts');
-  const child = spawn(process.execPath, ['--import', tsxImportArg(), path.join(repoRoot, 'bin', 'cli.ts'), 'worker', ...args],
+  const { tsxImportArg, workerNodeFlags } = await import('../../bin/stack/processes.ts');
+  const child = spawn(process.execPath, [...workerNodeFlags(), '--import', tsxImportArg(), path.join(repoRoot, 'bin', 'cli.ts'), 'worker', ...args],
     { detached: true, stdio: ['ignore', fd, fd], env: process.env });
   const deadline = Date.now() + 120_000;
   while (!readFileSync(logFile, 'utf8').includes('binllm worker: polling')) {
