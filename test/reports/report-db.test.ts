@@ -1,11 +1,10 @@
-// Report numbers against direct SQL on a real Postgres. Needs DATABASE_URL; skipped without it.
-//
-// 1. A finished sweep (BINLLM_REPORT_SWEEP_ID, else the newest completed sweep in the database):
-//    renders its report and checks a cell count, a mean ± sd and a p-value triple against queries
-//    written independently of reports/sql.ts (base tables, not the views the report reads).
-// 2. A small sweep seeded by this test (and deleted afterwards): the same checks, plus the
-//    renderSweepReport activity writing both files and both `reports` rows.
-import { test } from 'node:test';
+// Report numbers against direct SQL on a real Postgres (the test stack's embedded server, or
+// DATABASE_URL): a small sweep seeded by this test (and deleted afterwards) — a cell count, a
+// mean ± sd and a p-value triple checked against queries written independently of reports/sql.ts,
+// plus the renderSweepReport activity writing both files and both `reports` rows. A real sweep run
+// through Temporal and the kernels is checked the same way in test/integration/report-e2e.test.ts.
+import { before, test } from 'node:test';
+import { ensureStack } from '../support/stack.ts';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,28 +16,9 @@ import { checkReportAgainstSql } from './db-checks.ts';
 import { renderHtml } from '../../reports/render-html.ts';
 import { renderMarkdown } from '../../reports/render-markdown.ts';
 
-const noDb = process.env.DATABASE_URL ? false : 'set DATABASE_URL (and optionally BINLLM_REPORT_SWEEP_ID) to check report numbers against Postgres';
+before(ensureStack);
 
-test('report numbers match direct SQL for a finished sweep', { skip: noDb, timeout: 60_000 }, async (t) => {
-  const pool = getPool();
-  try {
-    let sweepId = process.env.BINLLM_REPORT_SWEEP_ID;
-    if (!sweepId) {
-      const { rows } = await pool.query(`SELECT id FROM sweeps WHERE status = 'completed' AND id NOT LIKE 'report-selftest-%' ORDER BY finished_at DESC NULLS LAST LIMIT 1`);
-      sweepId = rows[0]?.id as string | undefined;
-    }
-    if (!sweepId) { t.skip('no completed sweep in this database (run ./binllm demo, or set BINLLM_REPORT_SWEEP_ID)'); return; }
-    const data = await loadReportData(sweepId, pool);
-    const md = renderMarkdown(data);
-    renderHtml(data);
-    const checked = await checkReportAgainstSql(pool, sweepId, data, md);
-    t.diagnostic(`sweep ${sweepId}: ${checked.join('; ')}`);
-  } finally {
-    await closeDb();
-  }
-});
-
-test('a seeded sweep: loader, renderer and renderSweepReport against Postgres', { skip: noDb, timeout: 60_000 }, async (t) => {
+test('a seeded sweep: loader, renderer and renderSweepReport against Postgres', { timeout: 60_000 }, async (t) => {
   const pool = getPool();
   const sweepId = `report-selftest-${process.pid}-${Date.now()}`;
   const key = (i: number) => `${sweepId}-cell-${i}`;

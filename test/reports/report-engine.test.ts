@@ -1,8 +1,9 @@
 // End to end on Postgres with the real verdict engine: seed a sweep (test/reports/seed.ts), run
 // the analysis activity's load → analyse → store, render with renderSweepReport, and check report
 // numbers against direct SQL; then open the HTML in Chromium at 1280 px when it is installed.
-// Needs DATABASE_URL; skipped without it. Every seeded row is deleted afterwards.
-import { test } from 'node:test';
+// Runs on the test stack's embedded Postgres (or DATABASE_URL). Every seeded row is deleted afterwards.
+import { before, test } from 'node:test';
+import { ensureStack } from '../support/stack.ts';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,9 +20,9 @@ import { renderMarkdown } from '../../reports/render-markdown.ts';
 import { checkReportAgainstSql } from './db-checks.ts';
 import { dropSeededSweep, seedSweep } from './seed.ts';
 
-const noDb = process.env.DATABASE_URL ? false : 'set DATABASE_URL to render a seeded sweep analysed by the real engine';
+before(ensureStack);
 
-test('seeded sweep → engine → report: numbers trace to Postgres', { skip: noDb, timeout: 180_000 }, async (t) => {
+test('seeded sweep → engine → report: numbers trace to Postgres', { timeout: 180_000 }, async (t) => {
   const pool = getPool();
   const sweepId = `report-selftest-engine-${process.pid}-${Date.now()}`;
   try {
