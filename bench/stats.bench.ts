@@ -15,23 +15,14 @@ import {
   pairedTTestSampleSize,
   wilcoxonSignedRank,
 } from '../hypotheses/stats/index.js';
+import { seededRandom } from '../test/stats/helpers.ts';
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COMPARISONS = 10_000;
 const SEEDS = 10;
 const FAMILY = 10;
 
-const u = mulberry32(42);
+const u = seededRandom(42);
 const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 
 const data: { variant: number[]; baseline: number[] }[] = [];

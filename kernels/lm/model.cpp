@@ -29,35 +29,7 @@ namespace lm {
 
 // ------------------------------------------------------------------------------------------
 // RNG
-static uint64_t splitmix64(uint64_t& x) {
-  uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-Rng::Rng(uint64_t seed) {
-  uint64_t x = seed;
-  for (auto& w : s) w = splitmix64(x);
-}
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-uint64_t Rng::next() {
-  uint64_t r = rotl(s[1] * 5, 7) * 9;
-  uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return r;
-}
-double Rng::uniform() { return (next() >> 11) * (1.0 / 9007199254740992.0); }
-float Rng::normal() {
-  double u1 = uniform(), u2 = uniform();
-  if (u1 < 1e-300) u1 = 1e-300;
-  return (float)(std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2));
-}
-uint64_t Rng::below(uint64_t n) { return n ? next() % n : 0; }
+// (Rng is binllm::Rng from the shared header.)
 
 // ------------------------------------------------------------------------------------------
 // Layout and init

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "binllm/rng.hpp"
 #include "kvquant.hpp"
 
 namespace lm {
@@ -31,15 +32,8 @@ struct ParamLayout {
   void build(const ModelShape& s);
 };
 
-// Small deterministic RNG (splitmix64 seeding + xoshiro256**), independent of the platform's.
-struct Rng {
-  uint64_t s[4];
-  explicit Rng(uint64_t seed);
-  uint64_t next();
-  double uniform();  // [0, 1)
-  float normal();    // Box-Muller
-  uint64_t below(uint64_t n);
-};
+// The platform's seeded RNG (splitmix64 seeding + xoshiro256**, platform-independent normals).
+using Rng = binllm::Rng;
 
 struct Model {
   ModelShape shape;

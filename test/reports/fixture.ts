@@ -12,19 +12,11 @@ import { buildDesign, paramAxes, tableMetrics } from '../../reports/design.ts';
 import { ciFromAggregate } from '../../reports/descriptives.ts';
 import { inlineSql, queries } from '../../reports/sql.ts';
 import type { DescriptiveRow, HoleGroup, HypothesisSection, ReportData } from '../../reports/types.ts';
+import { seededRandom } from '../stats/helpers.ts';
 
 export const HOSTILE = '<script>alert("x")</script> | *boom* `tick` & <img src="https://evil.example/x.png">';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function gauss(r: () => number): number {
   const u = Math.max(1e-12, r());
