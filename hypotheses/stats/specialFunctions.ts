@@ -133,6 +133,15 @@ export function incompleteGammaPair(a: number, x: number): { lower: number; uppe
     const lower = sum * Math.exp(logFront);
     return { lower, upper: 1 - lower };
   }
+  const upper = Math.exp(logFront) * upperGammaFraction(a, x);
+  return { lower: 1 - upper, upper };
+}
+
+/**
+ * The continued fraction of the upper incomplete gamma function (modified Lentz):
+ * Γ(a, x) = e^(−x) x^a · upperGammaFraction(a, x); converges fast for x > a + 1.
+ */
+function upperGammaFraction(a: number, x: number): number {
   let b = x + 1 - a;
   let c = 1 / TINY;
   let d = 1 / b;
@@ -149,8 +158,7 @@ export function incompleteGammaPair(a: number, x: number): { lower: number; uppe
     h *= del;
     if (Math.abs(del - 1) < CF_EPS) break;
   }
-  const upper = Math.exp(logFront) * h;
-  return { lower: 1 - upper, upper };
+  return h;
 }
 
 /**
@@ -176,22 +184,5 @@ export function erfc(x: number): number {
     return 1 - erf;
   }
   // Continued fraction for Q(1/2, x²).
-  const a = 0.5;
-  let b = x2 + 1 - a;
-  let c = 1 / TINY;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i <= MAX_ITER; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = b + an / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < CF_EPS) break;
-  }
-  return (x * Math.exp(-x2) * h) / Math.sqrt(Math.PI);
+  return (x * Math.exp(-x2) * upperGammaFraction(0.5, x2)) / Math.sqrt(Math.PI);
 }
