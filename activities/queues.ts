@@ -1,8 +1,8 @@
 // Which activities each kind of worker registers.
-import { prepareSweep, recordCells, finishSweep } from './sweep-records.ts';
+import { prepareSweep, recordCells, finishSweep, markReusedCells } from './sweep-records.ts';
 import { analyzeSweep } from './analyze.ts';
 import { renderSweepReport } from './report.ts';
 import { runCell } from './cell.ts';
 
-export const controlActivities = { prepareSweep, recordCells, finishSweep, analyzeSweep, renderSweepReport };
+export const controlActivities = { prepareSweep, recordCells, finishSweep, markReusedCells, analyzeSweep, renderSweepReport };
 export const cellActivities = { runCell };

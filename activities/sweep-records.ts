@@ -5,8 +5,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { getDb } from '../db/client.ts';
 import { repoRoot } from '../db/paths.ts';
-import { sweepCells, sweeps } from '../db/schema.ts';
-import type { Cell } from '../hypotheses/cells.ts';
+import { runs, sweepCells, sweeps } from '../db/schema.ts';
+import { expandHypothesisCells, type Cell } from '../hypotheses/cells.ts';
+import type { HypothesisId } from '../hypotheses/definition.ts';
+import { cellKey } from './cell-key.ts';
 import { formatIssues, type SweepSpec } from '../hypotheses/sweep-spec.ts';
 import { checkSpecResources, kernelAvailability, type KernelAvailability } from './spec-resources.ts';
 
@@ -50,4 +52,33 @@ export async function finishSweep(input: { sweepId: string; status: 'completed' 
     await db.update(sweepCells).set({ status: 'cancelled', reason: `sweep ${input.status} before this cell finished`, updatedAt: new Date() })
       .where(and(eq(sweepCells.sweepId, input.sweepId), inArray(sweepCells.status, ['pending', 'running'])));
   }
+}
+
+/**
+ * Cells of a hypothesis that are already complete (by cell_key, with the kernel version the control
+ * host has built), recorded as reused in one go so they never wait behind long cells for a slot
+ * on their GPU queue. Cells on a host with another kernel version still get the per-cell check.
+ */
+export async function markReusedCells(input: { sweepId: string; spec: SweepSpec; hypothesis: HypothesisId; kernelVersion: string }): Promise<number[]> {
+  const cells = expandHypothesisCells(input.spec, input.hypothesis);
+  const keyed = cells.map((cell) => ({ cell, key: cellKey({ kernel: cell.kernel, kernelVersion: input.kernelVersion, variant: cell.variant, params: cell.params, seed: cell.seed, gpu: cell.gpu }) }));
+  const db = getDb();
+  const done = new Set<string>();
+  for (let i = 0; i < keyed.length; i += 1000) {
+    const rows = await db.select({ key: runs.cellKey }).from(runs)
+      .where(and(inArray(runs.cellKey, keyed.slice(i, i + 1000).map((k) => k.key)), eq(runs.status, 'ok')));
+    for (const r of rows) done.add(r.key);
+  }
+  const reused = keyed.filter((k) => done.has(k.key));
+  for (let i = 0; i < reused.length; i += 500) {
+    await db.insert(sweepCells).values(reused.slice(i, i + 500).map(({ cell, key }) => ({
+      sweepId: input.sweepId, hypothesis: cell.hypothesis, cellIndex: cell.index, kernel: cell.kernel, variant: cell.variant,
+      seed: cell.seed, gpu: cell.gpu, queue: cell.queue, params: cell.params, cellKey: key, status: 'reused',
+      reason: `already complete as cell ${key}; not re-run (force re-runs it)`, updatedAt: new Date(),
+    }))).onConflictDoUpdate({
+      target: [sweepCells.sweepId, sweepCells.hypothesis, sweepCells.cellIndex],
+      set: { status: 'reused', cellKey: sql`excluded.cell_key`, reason: sql`excluded.reason`, updatedAt: new Date() },
+    });
+  }
+  return reused.map((k) => k.cell.index);
 }

@@ -26,6 +26,8 @@ export interface HypothesisInput {
   runs?: number;
   /** history length that triggers continue-as-new (tests lower it) */
   maxHistoryEvents?: number;
+  /** the kernel version on the control host: lets the first run mark completed cells reused in bulk */
+  kernelVersion?: string;
 }
 
 const DEFAULT_INFLIGHT: Record<string, number> = { cpu: 4 };
@@ -63,6 +65,14 @@ export async function HypothesisWorkflow(input: HypothesisInput): Promise<Hypoth
     lastSent = Date.now();
     try { await parent.signal(hypothesisProgressSignal, progress()); } catch { /* parent gone: nothing to tell */ }
   };
+
+  // First run only: cells already complete are recorded as reused in one activity instead of each
+  // waiting for a slot on its GPU queue (later runs still reuse them, one check per cell).
+  const skip = new Set<number>();
+  if (!input.runs && !spec.force && input.kernelVersion) {
+    for (const i of await control.markReusedCells({ sweepId, spec, hypothesis, kernelVersion: input.kernelVersion })) skip.add(i);
+    for (const c of cells) if (skip.has(c.index)) counts[c.queue].reused++;
+  }
 
   const t = spec.timeouts;
   const stopLaunching = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxEvents;
@@ -111,12 +121,13 @@ export async function HypothesisWorkflow(input: HypothesisInput): Promise<Hypoth
     let next = cursors[queue] ?? 0;
     while (next < lane.length && !stopLaunching()) {
       if (noWorker[queue]) {
-        const rest = lane.slice(next);
+        const rest = lane.slice(next).filter((cell) => !skip.has(cell.index));
         c.noWorker += rest.length;
         await control.recordCells({ sweepId, records: rest.map((cell) => ({ cell, status: 'no_worker' as const, reason: noWorker[queue] })) });
         next = lane.length;
         break;
       }
+      if (skip.has(lane[next].index)) { next++; continue; }
       await condition(() => inFlight < limit);
       if (noWorker[queue] || stopLaunching()) continue;
       running.push(runOne(lane[next++]));

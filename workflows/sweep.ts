@@ -45,7 +45,7 @@ export async function SweepWorkflow(specInput: unknown, options: SweepOptions = 
 
   try {
     progress.phase = 'preparing';
-    await control.prepareSweep({ sweepId, workflowId: info.workflowId, runId: info.runId, spec });
+    const { kernels } = await control.prepareSweep({ sweepId, workflowId: info.workflowId, runId: info.runId, spec });
     progress.phase = 'running';
     for (const p of plan.hypotheses) {
       if (p.kernel) {
@@ -61,7 +61,7 @@ export async function SweepWorkflow(specInput: unknown, options: SweepOptions = 
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         searchAttributes: { BinllmSweepId: [sweepId], BinllmHypotheses: [h] },
         memo: { sweep: sweepId, hypothesis: h, title: HYPOTHESES[h].title },
-        args: [{ sweepId, parentWorkflowId: sweepId, spec, hypothesis: h, maxHistoryEvents: options.maxHistoryEvents }],
+        args: [{ sweepId, parentWorkflowId: sweepId, spec, hypothesis: h, maxHistoryEvents: options.maxHistoryEvents, kernelVersion: kernels[HYPOTHESES[h].kernel!]?.version }],
       }).then((final) => { progress.hypotheses[h] = final; }, (err) => {
         if (isCancellation(err)) throw err;
         const prev = progress.hypotheses[h];
