@@ -12,6 +12,7 @@ import { cellKey } from './cell-key.ts';
 import { getKernel } from './kernel-registry.ts';
 import { runKernelProcess } from './run-kernel.ts';
 import { workerContext } from './worker-context.ts';
+import { sweepCellRow, upsertSweepCells } from './sweep-cell-rows.ts';
 
 export interface RunCellInput { sweepId: string; cell: Cell; force: boolean }
 export interface RunCellResult { status: 'ok' | 'reused'; cellKey: string; metrics: number; activityMs: number }
@@ -36,15 +37,9 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
   const key = cellKey({ kernel: cell.kernel, kernelVersion: kernel.version, variant: cell.variant, params: cell.params, seed: cell.seed, gpu: cell.gpu });
   const db = getDb();
   const cellWhere = and(eq(sweepCells.sweepId, sweepId), eq(sweepCells.hypothesis, cell.hypothesis), eq(sweepCells.cellIndex, cell.index));
-  const sweepCellRow = (status: string, reason: string | null = null) => ({
-    sweepId, hypothesis: cell.hypothesis, cellIndex: cell.index, kernel: cell.kernel, variant: cell.variant, seed: cell.seed,
-    gpu: cell.gpu, queue: cell.queue, params: cell.params, cellKey: key, status, reason, updatedAt: new Date(),
-  });
-
   const [existing] = await db.select({ status: runs.status }).from(runs).where(eq(runs.cellKey, key));
   if (existing?.status === 'ok' && !input.force) {
-    await db.insert(sweepCells).values(sweepCellRow('reused', `already complete as cell ${key}; not re-run (force re-runs it)`))
-      .onConflictDoUpdate({ target: [sweepCells.sweepId, sweepCells.hypothesis, sweepCells.cellIndex], set: { status: 'reused', cellKey: key, updatedAt: new Date() } });
+    await upsertSweepCells(db, [sweepCellRow(sweepId, cell, 'reused', `already complete as cell ${key}; not re-run (force re-runs it)`, key)]);
     const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(metrics).where(eq(metrics.cellKey, key));
     return { status: 'reused', cellKey: key, metrics: n, activityMs: performance.now() - t0 };
   }
@@ -58,8 +53,7 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
       target: runs.cellKey,
       set: { status: 'running', attempts: sql`${runs.attempts} + 1`, worker: wc.identity, startedAt, finishedAt: null, error: null },
     });
-    await tx.insert(sweepCells).values(sweepCellRow('running'))
-      .onConflictDoUpdate({ target: [sweepCells.sweepId, sweepCells.hypothesis, sweepCells.cellIndex], set: { status: 'running', cellKey: key, reason: null, updatedAt: new Date() } });
+    await upsertSweepCells(tx, [sweepCellRow(sweepId, cell, 'running', null, key)]);
   });
 
   // Heartbeats carry kernel progress; the timer keeps them flowing through silent phases so the

@@ -2,13 +2,14 @@
 // ran (no worker, failed after retries, cancelled), and close it.
 import { execFileSync } from 'node:child_process';
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { getDb } from '../db/client.ts';
 import { repoRoot } from '../db/paths.ts';
 import { runs, sweepCells, sweeps } from '../db/schema.ts';
 import { expandHypothesisCells, type Cell } from '../hypotheses/cells.ts';
 import type { HypothesisId } from '../hypotheses/definition.ts';
 import { cellKey } from './cell-key.ts';
+import { sweepCellRow, upsertSweepCells } from './sweep-cell-rows.ts';
 import { formatIssues, type SweepSpec } from '../hypotheses/sweep-spec.ts';
 import { checkSpecResources, kernelAvailability, type KernelAvailability } from './spec-resources.ts';
 
@@ -32,17 +33,7 @@ export async function prepareSweep(input: { sweepId: string; workflowId: string;
 export interface CellRecord { cell: Cell; status: 'failed' | 'no_worker' | 'cancelled'; reason: string }
 
 export async function recordCells(input: { sweepId: string; records: CellRecord[] }): Promise<void> {
-  const db = getDb();
-  for (let i = 0; i < input.records.length; i += 500) {
-    const rows = input.records.slice(i, i + 500).map(({ cell, status, reason }) => ({
-      sweepId: input.sweepId, hypothesis: cell.hypothesis, cellIndex: cell.index, kernel: cell.kernel, variant: cell.variant,
-      seed: cell.seed, gpu: cell.gpu, queue: cell.queue, params: cell.params, status, reason, updatedAt: new Date(),
-    }));
-    await db.insert(sweepCells).values(rows).onConflictDoUpdate({
-      target: [sweepCells.sweepId, sweepCells.hypothesis, sweepCells.cellIndex],
-      set: { status: sql`excluded.status`, reason: sql`excluded.reason`, updatedAt: new Date() },
-    });
-  }
+  await upsertSweepCells(getDb(), input.records.map(({ cell, status, reason }) => sweepCellRow(input.sweepId, cell, status, reason)));
 }
 
 export async function finishSweep(input: { sweepId: string; status: 'completed' | 'failed' | 'cancelled'; error?: string }): Promise<void> {
@@ -70,15 +61,7 @@ export async function markReusedCells(input: { sweepId: string; spec: SweepSpec;
     for (const r of rows) done.add(r.key);
   }
   const reused = keyed.filter((k) => done.has(k.key));
-  for (let i = 0; i < reused.length; i += 500) {
-    await db.insert(sweepCells).values(reused.slice(i, i + 500).map(({ cell, key }) => ({
-      sweepId: input.sweepId, hypothesis: cell.hypothesis, cellIndex: cell.index, kernel: cell.kernel, variant: cell.variant,
-      seed: cell.seed, gpu: cell.gpu, queue: cell.queue, params: cell.params, cellKey: key, status: 'reused',
-      reason: `already complete as cell ${key}; not re-run (force re-runs it)`, updatedAt: new Date(),
-    }))).onConflictDoUpdate({
-      target: [sweepCells.sweepId, sweepCells.hypothesis, sweepCells.cellIndex],
-      set: { status: 'reused', cellKey: sql`excluded.cell_key`, reason: sql`excluded.reason`, updatedAt: new Date() },
-    });
-  }
+  await upsertSweepCells(db, reused.map(({ cell, key }) =>
+    sweepCellRow(input.sweepId, cell, 'reused', `already complete as cell ${key}; not re-run (force re-runs it)`, key)));
   return reused.map((k) => k.cell.index);
 }
