@@ -4,11 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, statePaths } from '../../db/paths.ts';
-
-function which(cmd: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
+import { which } from './processes.ts';
 
 export function findNvcc(): string | undefined {
   return process.env.NVCC ?? process.env.CUDACXX ?? which('nvcc');

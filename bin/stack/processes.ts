@@ -1,5 +1,6 @@
 // Small helpers for the background services the dev stack runs: pid liveness, waiting for a TCP
 // port, stopping a detached process group.
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -64,4 +65,10 @@ export function tsxImportArg(): string {
  * BINLLM_WORKER_HEAP_MB overrides the old-space limit (default 192 MB). */
 export function workerNodeFlags(): string[] {
   return [`--max-old-space-size=${Number(process.env.BINLLM_WORKER_HEAP_MB ?? 192)}`, '--max-semi-space-size=4'];
+}
+
+/** Absolute path of a command on PATH, or undefined. */
+export function which(cmd: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
 }

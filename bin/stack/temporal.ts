@@ -4,25 +4,20 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { statePaths } from '../../db/paths.ts';
-import { isAlive, portOpen, stopProcessGroup, waitFor } from './processes.ts';
+import { isAlive, portOpen, stopProcessGroup, waitFor, which } from './processes.ts';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1'; // later tags carry a `replace` directive and cannot be go-installed
 export const SEARCH_ATTRIBUTES = { BinllmSweepId: 'Keyword', BinllmHypotheses: 'KeywordList' } as const;
 
 export interface TemporalState { address: string; uiUrl: string; pid: number }
 
-function onPath(cmd: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
 /** The temporal binary from PATH or .binllm/bin; built with `go install` when Go is present. */
 export function findOrInstallTemporal(log: (s: string) => void = console.error): string {
   const local = path.join(statePaths().bin, 'temporal');
   if (existsSync(local)) return local;
-  const fromPath = onPath('temporal');
+  const fromPath = which('temporal');
   if (fromPath) return fromPath;
-  if (!onPath('go')) {
+  if (!which('go')) {
     throw new Error(
       'The `temporal` CLI was not found on PATH or in .binllm/bin, and Go is not installed to build it. ' +
         `Install Go (then binllm runs: go install github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}) ` +
