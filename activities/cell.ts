@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { getDb } from '../db/client.ts';
-import { metrics, runs, sweepCells } from '../db/schema.ts';
+import { metrics, runs, sweepCells, unitValues } from '../db/schema.ts';
 import { statePaths } from '../db/paths.ts';
 import type { Cell } from '../hypotheses/cells.ts';
 import { cellKey } from './cell-key.ts';
@@ -83,6 +83,10 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
         await tx.delete(metrics).where(eq(metrics.cellKey, key));
         for (let i = 0; i < outcome.metrics.length; i += 1000) {
           await tx.insert(metrics).values(outcome.metrics.slice(i, i + 1000).map((m) => ({ cellKey: key, name: m.name, value: m.value, tags: m.tags })));
+        }
+        await tx.delete(unitValues).where(eq(unitValues.cellKey, key));
+        for (const v of outcome.values) {
+          await tx.insert(unitValues).values({ cellKey: key, name: v.name, unit: v.unit, tags: v.tags, ids: v.ids.map(String), values: v.values });
         }
         await tx.update(runs).set({
           status: 'ok', finishedAt: new Date(), kernelElapsedS: outcome.elapsedS, device: outcome.start.device, build: outcome.start.build,

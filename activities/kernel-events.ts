@@ -23,15 +23,27 @@ export const MetricEvent = z.object({
   value: finite,
   tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
+/** Per-unit values (one per query / window / example; KERNELS.md): `ids` name the units so variants
+ * pair on them. Stored as one row with two arrays, not one metric row per unit. */
+export const ValuesEvent = z.object({
+  event: z.literal('values'),
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'value names are snake_case'),
+  unit: z.string().regex(/^[a-z][a-z0-9_]*$/, 'unit names are snake_case (query, window, example, …)'),
+  tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  ids: z.array(z.union([z.string().min(1), z.number().int()])).min(1),
+  values: z.array(finite).min(1),
+}).refine((e) => e.ids.length === e.values.length, { message: 'ids and values must have the same length', path: ['values'] })
+  .refine((e) => new Set(e.ids.map(String)).size === e.ids.length, { message: 'ids must be distinct', path: ['ids'] });
 export const EndEvent = z.object({
   event: z.literal('end'),
   status: z.enum(['ok', 'error']),
   elapsed_s: finite.optional(),
   message: z.string().optional(),
 });
-export const KernelEvent = z.discriminatedUnion('event', [StartEvent, ProgressEvent, MetricEvent, EndEvent]);
+export const KernelEvent = z.discriminatedUnion('event', [StartEvent, ProgressEvent, MetricEvent, ValuesEvent, EndEvent]);
 export type KernelEvent = z.infer<typeof KernelEvent>;
 export type MetricEventT = z.infer<typeof MetricEvent>;
+export type ValuesEventT = z.infer<typeof ValuesEvent>;
 export type StartEventT = z.infer<typeof StartEvent>;
 
 export const DescribeOutput = z.looseObject({

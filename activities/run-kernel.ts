@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { execa } from 'execa';
-import { KernelContractError, parseEventLine, type MetricEventT, type StartEventT } from './kernel-events.ts';
+import { KernelContractError, parseEventLine, type MetricEventT, type StartEventT, type ValuesEventT } from './kernel-events.ts';
 
 export interface KernelRunInput {
   exe: string;
@@ -15,7 +15,7 @@ export interface KernelRunInput {
 }
 
 export type KernelOutcome =
-  | { kind: 'ok'; start: StartEventT; metrics: MetricEventT[]; elapsedS: number }
+  | { kind: 'ok'; start: StartEventT; metrics: MetricEventT[]; values: ValuesEventT[]; elapsedS: number }
   | { kind: 'bad-config'; message: string; stderrTail: string }
   | { kind: 'resource-missing'; message: string; stderrTail: string }
   | { kind: 'crashed'; message: string; stderrTail: string }
@@ -48,6 +48,7 @@ export async function runKernelProcess(input: KernelRunInput): Promise<KernelOut
   let start: StartEventT | undefined;
   let endEvent: { status: 'ok' | 'error'; elapsed_s?: number; message?: string } | undefined;
   const metrics: MetricEventT[] = [];
+  const values: ValuesEventT[] = [];
   let violation: string | undefined;
   let lineNo = 0;
   const rl = readline.createInterface({ input: child.stdout!, crlfDelay: Infinity });
@@ -59,6 +60,7 @@ export async function runKernelProcess(input: KernelRunInput): Promise<KernelOut
       if (ev.event === 'start') start = ev;
       else if (ev.event === 'progress') input.onProgress?.(ev);
       else if (ev.event === 'metric') metrics.push(ev);
+      else if (ev.event === 'values') values.push(ev);
       else endEvent = ev;
     } catch (e) {
       if (!(e instanceof KernelContractError)) throw e;
@@ -82,5 +84,5 @@ export async function runKernelProcess(input: KernelRunInput): Promise<KernelOut
   if (!start) return { kind: 'contract-violation', message: 'kernel exited 0 without a start event', stderrTail: tail };
   if (!endEvent) return { kind: 'crashed', message: 'kernel exited 0 without an end event', stderrTail: tail };
   if (endEvent.status !== 'ok') return { kind: 'contract-violation', message: `kernel exited 0 with end status "error": ${endEvent.message ?? ''}`, stderrTail: tail };
-  return { kind: 'ok', start, metrics, elapsedS: endEvent.elapsed_s ?? 0 };
+  return { kind: 'ok', start, metrics, values, elapsedS: endEvent.elapsed_s ?? 0 };
 }

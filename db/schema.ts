@@ -68,6 +68,18 @@ export const metrics = pgTable('metrics', {
   tags: jsonb('tags').notNull().default({}),
 }, (t) => [uniqueIndex('metrics_cell_name_tags').on(t.cellKey, t.name, t.tags)]);
 
+/** Per-unit values of one metric in one cell (one row per values event: a query, window or example
+ * per array element), so unit-level tests pair variants on `ids` without a metric row per unit. */
+export const unitValues = pgTable('unit_values', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  cellKey: text('cell_key').notNull().references(() => runs.cellKey, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  unit: text('unit').notNull(),
+  tags: jsonb('tags').notNull().default({}),
+  ids: text('ids').array().notNull(),
+  values: doublePrecision('values').array().notNull(),
+}, (t) => [uniqueIndex('unit_values_cell_name_tags').on(t.cellKey, t.name, t.tags)]);
+
 export const statTests = pgTable('stat_tests', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   sweepId: text('sweep_id').notNull().references(() => sweeps.id, { onDelete: 'cascade' }),

@@ -19,7 +19,7 @@ export const H0 = defineHypothesis({
   baseline: null,
   grid: {},
   defaultParams: {},
-  paramChecks: { metrics: 'positive-int', sleep_ms: 'non-negative-number', progress_steps: 'non-negative-number', crash_once_file: 'string' },
+  paramChecks: { metrics: 'positive-int', sleep_ms: 'non-negative-number', progress_steps: 'non-negative-number', crash_once_file: 'string', unit_values: 'non-negative-number' },
   pathParams: [],
   minSeeds: 1,
   settings: h0Settings,

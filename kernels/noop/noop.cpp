@@ -24,6 +24,7 @@ void run(binllm::RunContext& ctx) {
   const int64_t exit_code = cfg.get_int("exit_code", 0, 0, 255);
   const std::string crash_once_file = cfg.get_string("crash_once_file", "");
   const int64_t progress_steps = cfg.get_int("progress_steps", 0, 0, 1000000);
+  const int64_t unit_values = cfg.get_int("unit_values", 0, 0, 1000000);
   cfg.reject_unknown();
 
   ctx.start();
@@ -58,6 +59,16 @@ void run(binllm::RunContext& ctx) {
     ctx.emit.metric("noop_value_" + std::to_string(i), noop_value(ctx.common.seed, i),
                     binllm::Json::object({{"i", i}}));
 
+  if (unit_values > 0) {
+    std::vector<std::string> ids;
+    std::vector<double> vals;
+    for (int64_t u = 0; u < unit_values; ++u) {
+      ids.push_back("u" + std::to_string(u));
+      vals.push_back(noop_value(ctx.common.seed, 1000000 + u));
+    }
+    ctx.emit.values("noop_unit_value", "item", ids, vals, binllm::Json::object());
+  }
+
   if (exit_code == 2) throw binllm::ConfigError("noop: exit_code=2 requested");
   if (exit_code != 0) {
     binllm::log("noop: exiting with code " + std::to_string(exit_code) + " without an end event");
@@ -83,6 +94,7 @@ int main(int argc, char** argv) {
       {"exit_code", sc::integer("0 ok; 2 = bad-config error end + exit 2; other = exit without end (crash)", 0, 0, 255)},
       {"crash_once_file", sc::string("if this file does not exist: create it, then abort() (crash a retry fixes)")},
       {"progress_steps", sc::integer("progress events over the sleep", 0, 0, 1000000)},
+      {"unit_values", sc::integer("per-unit values noop_unit_value (unit 'item', ids u0..) to emit in one values event", 0, 0, 1000000)},
   };
   spec.run = run;
   return binllm::run_main(argc, argv, spec);

@@ -28,3 +28,12 @@ test('cell keys are stable under key order and change with any coordinate', () =
     assert.notEqual(cellKey(base), cellKey({ ...base, ...change }));
   }
 });
+
+test('values events carry per-unit values with distinct ids, one per value', () => {
+  const v = parseEventLine('{"event":"values","name":"overlap_at_k","unit":"query","tags":{"k":10},"ids":["q1","q2",3],"values":[0.5,1,0.25]}', 1);
+  assert.deepEqual(v, { event: 'values', name: 'overlap_at_k', unit: 'query', tags: { k: 10 }, ids: ['q1', 'q2', 3], values: [0.5, 1, 0.25] });
+  assert.throws(() => parseEventLine('{"event":"values","name":"x","unit":"query","ids":["a","b"],"values":[1]}', 2), /same length/);
+  assert.throws(() => parseEventLine('{"event":"values","name":"x","unit":"query","ids":["a","a"],"values":[1,2]}', 3), /distinct/);
+  assert.throws(() => parseEventLine('{"event":"values","name":"x","unit":"Query","ids":["a"],"values":[1]}', 4), /unit names/);
+  assert.throws(() => parseEventLine('{"event":"values","name":"x","unit":"query","ids":["a"],"values":[1e999]}', 5), /finite|Infinity/);
+});

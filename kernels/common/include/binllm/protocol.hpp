@@ -424,6 +424,25 @@ class Emitter {
                              std::to_string(value) + ")");
     write(Json::object({{"event", "metric"}, {"name", name}, {"value", value}, {"tags", tags}}));
   }
+  // Per-unit values (one per query / window / example) for unit-level tests (KERNELS.md): `ids`
+  // name the units so that variants pair on them. Same finiteness rule as metric().
+  void values(const std::string& name, const std::string& unit, const std::vector<std::string>& ids,
+              const std::vector<double>& vals, const Json& tags = Json::object()) {
+    if (ids.size() != vals.size())
+      throw std::logic_error("values '" + name + "': " + std::to_string(ids.size()) + " ids but " +
+                             std::to_string(vals.size()) + " values");
+    Json jids = Json::array();
+    Json jvals = Json::array();
+    for (size_t i = 0; i < vals.size(); ++i) {
+      if (!std::isfinite(vals[i]))
+        throw std::logic_error("values '" + name + "' " + tags.dump() + " unit '" + ids[i] +
+                               "' is not finite (" + std::to_string(vals[i]) + ")");
+      jids.push(Json(ids[i]));
+      jvals.push(Json(vals[i]));
+    }
+    write(Json::object({{"event", "values"}, {"name", name}, {"unit", unit}, {"tags", tags},
+                        {"ids", jids}, {"values", jvals}}));
+  }
   void end_ok() {
     write(Json::object({{"event", "end"}, {"status", "ok"}, {"elapsed_s", elapsed_s()}}));
     ended_ = true;
