@@ -78,7 +78,8 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
   if (!kernel) {
     throw ApplicationFailure.nonRetryable(`kernel "${cell.kernel}" is not built on worker ${wc.identity} (run ./binllm build, or register it in .binllm/kernels.json)`, FAILURE_TYPES.missingKernel);
   }
-  const key = cellKey({ kernel: cell.kernel, kernelVersion: kernel.version, variant: cell.variant, params: cell.params, seed: cell.seed, gpu: cell.gpu });
+  const kernelVersion = kernel.version;
+  const key = cellKey({ kernel: cell.kernel, kernelVersion, variant: cell.variant, params: cell.params, seed: cell.seed, gpu: cell.gpu });
   const runDir = path.join(statePaths().runs, key);
   const cellWhere = and(eq(sweepCells.sweepId, sweepId), eq(sweepCells.hypothesis, cell.hypothesis), eq(sweepCells.cellIndex, cell.index));
   const beats = startBeats(ctx, key);
@@ -138,7 +139,6 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
     const slot: HostSlot = await acquireHostSlot({ cellKey: key, exclusive, signal: ctx.cancellationSignal, onWait: beats.host });
     beats.host(undefined);
     let peak = slot.concurrentAtStart;
-    let outcome;
     try {
       const startedAt = new Date();
       await db('marking the cell running', (d) => d.transaction(async (tx) => {
@@ -154,7 +154,7 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
       }));
       beats.running(true);
       const watchHost = setInterval(() => { peak = Math.max(peak, slot.others()); }, 1000);
-      outcome = await runKernelProcess({
+      const outcome = await runKernelProcess({
         exe: kernel.path,
         config: { ...cell.params, seed: cell.seed, device: wc.device, threads, work_dir: statePaths().cache },
         runDir,
@@ -163,14 +163,20 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
         launch: { worker: wc.identity, attempt: launched + 1, activityAttempt: ctx.info.attempt, sweepId, cellIndex: cell.index },
       }).finally(() => clearInterval(watchHost));
       peak = Math.max(peak, slot.others());
+      beats.running(false);
+      return await settle(outcome, peak, launched);
     } finally {
-      slot.release();
+      slot.release(); // after the commit, so a run's started_at..finished_at lies inside its hold on the host
       beats.running(false);
     }
+  } finally {
+    beats.stop();
+  }
 
+  async function settle(outcome: Awaited<ReturnType<typeof runKernelProcess>>, peak: number, launched: number): Promise<RunCellResult> {
     switch (outcome.kind) {
       case 'ok': {
-        savePendingResult(runDir, { cellKey: key, kernelVersion: kernel.version, outcome });
+        savePendingResult(runDir, { cellKey: key, kernelVersion, outcome });
         await commit(outcome, { concurrentCells: peak });
         clearPendingResult(runDir);
         return { status: 'ok', cellKey: key, metrics: outcome.metrics.length, activityMs: performance.now() - t0 };
@@ -194,7 +200,5 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
         throw spent ? ApplicationFailure.nonRetryable(message, type) : ApplicationFailure.retryable(message, type);
       }
     }
-  } finally {
-    beats.stop();
   }
 }
