@@ -1,16 +1,18 @@
 // checkQueue (control queue): who serves a cell queue right now. "No worker" is decided from
 // evidence that a worker is there, never from how long a cell waited for a slot:
 //   - Temporal's pollers of the queue (DescribeTaskQueue) and when each last polled;
-//   - this workflow's cells on the queue that a worker has started and still heartbeats (a worker
-//     whose slots are all busy does not poll, but its cells heartbeat);
-//   - runs heartbeating on that GPU generation in Postgres (busy with another sweep's cells).
+//   - this workflow's cells on the queue that a worker has started (a worker whose slots are all
+//     busy does not poll; Temporal keeps its cells "started" only while their heartbeats arrive,
+//     so a started cell is a live worker now);
+//   - runs of other sweeps heartbeating on that GPU generation in Postgres (a worker busy with
+//     another sweep's cells); the run row's sign of life is written every 10 s.
 // Cells of the queue that wait for Postgres say so in their heartbeat; the check passes that on.
 import { Context } from '@temporalio/activity';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, notInArray, sql } from 'drizzle-orm';
 import { getDb } from '../db/client.ts';
-import { runs } from '../db/schema.ts';
+import { runs, sweepCells } from '../db/schema.ts';
 import { connectClient } from '../bin/stack/temporal-connection.ts';
 import { describeWait, isUnreachable, type InfraWait } from './infra.ts';
 
@@ -37,8 +39,12 @@ const temporal = () => (client ??= connectClient());
 type Ts = { seconds?: unknown; nanos?: number | null } | null | undefined;
 const tsIso = (t: Ts): string | null => (t?.seconds == null ? null : new Date(Number(t.seconds) * 1000 + (t.nanos ?? 0) / 1e6).toISOString());
 
-export async function checkQueue(input: { queue: string; gpu: string; activityIdPrefix: string; freshSeconds: number }): Promise<QueueCheck> {
+/** Run rows count as a sign of life this long after their last heartbeat_at (written every 10 s). */
+const ROW_SLACK_S = 20;
+
+export async function checkQueue(input: { sweepId: string; queue: string; gpu: string; activityIdPrefix: string; freshSeconds: number }): Promise<QueueCheck> {
   const c = await temporal();
+  const checkedAt = new Date().toISOString();
   const seen: WorkerSeen[] = [];
   const waits: string[] = [];
 
@@ -58,19 +64,20 @@ export async function checkQueue(input: { queue: string; gpu: string; activityId
     const beat = details ? defaultPayloadConverter.fromPayload<{ wait?: InfraWait; host?: string } | undefined>(details) : undefined;
     if (beat?.wait) waits.push(`cell ${a.activityId.slice(input.activityIdPrefix.length)}: ${describeWait(beat.wait)}`);
     else if (beat?.host) waits.push(`cell ${a.activityId.slice(input.activityIdPrefix.length)}: ${beat.host}`);
-    const at = tsIso(a.lastHeartbeatTime) ?? tsIso(a.lastStartedTime);
-    if (a.state === STATE_STARTED && at && a.lastWorkerIdentity) seen.push({ identity: a.lastWorkerIdentity, at, how: 'running a cell' });
+    if (a.state === STATE_STARTED && a.lastWorkerIdentity) seen.push({ identity: a.lastWorkerIdentity, at: checkedAt, how: 'running a cell' });
   }
 
   let postgres = true;
   try {
-    const rows = await getDb().select({ worker: runs.worker, at: sql<string>`max(${runs.heartbeatAt})` }).from(runs)
-      .where(and(eq(runs.gpu, input.gpu), eq(runs.status, 'running'), gt(runs.heartbeatAt, sql`now() - make_interval(secs => ${input.freshSeconds})`)))
-      .groupBy(runs.worker);
-    for (const r of rows) if (r.worker && r.at) seen.push({ identity: r.worker, at: new Date(r.at).toISOString(), how: 'running a cell' });
+    const rows = await getDb().selectDistinct({ worker: runs.worker }).from(runs)
+      .where(and(eq(runs.gpu, input.gpu), eq(runs.status, 'running'),
+        gt(runs.heartbeatAt, sql`now() - make_interval(secs => ${input.freshSeconds + ROW_SLACK_S})`),
+        notInArray(runs.cellKey, getDb().select({ k: sql<string>`${sweepCells.cellKey}` }).from(sweepCells)
+          .where(and(eq(sweepCells.sweepId, input.sweepId), isNotNull(sweepCells.cellKey))))));
+    for (const r of rows) if (r.worker) seen.push({ identity: r.worker, at: checkedAt, how: 'running a cell' });
   } catch (err) {
     if (!isUnreachable(err)) throw err;
     postgres = false;
   }
-  return { checkedAt: new Date().toISOString(), seen, waits, postgres };
+  return { checkedAt, seen, waits, postgres };
 }

@@ -135,7 +135,7 @@ export async function HypothesisWorkflow(input: HypothesisInput): Promise<Hypoth
     };
     const check = async () => {
       try {
-        apply(await health.checkQueue({ queue, gpu, activityIdPrefix: `${queue}/`, freshSeconds: t.noWorkerSeconds }));
+        apply(await health.checkQueue({ sweepId, queue, gpu, activityIdPrefix: `${queue}/`, freshSeconds: t.noWorkerSeconds }));
       } catch (err) {
         if (isCancellation(err)) throw err; // otherwise: the next check follows
       }
