@@ -44,8 +44,8 @@ test('a busy GPU worker is not a missing one: 3 cells longer than noWorkerSecond
   children.push(w.child);
   // before this change: scheduleToStartSeconds 15 and sleep 40 s gave 1 ok, 2 no_worker
   const { client, handle, id } = await start({
-    name: 'busy', gpus: ['h100'], seeds: [s0 + 1, s0 + 2, s0 + 3], params: { H0: { metrics: 1, sleep_ms: 16_000 } },
-    timeouts: { noWorkerSeconds: 8, giveUpNoWorkerSeconds: 12 },
+    name: 'busy', gpus: ['h100'], seeds: [s0 + 1, s0 + 2, s0 + 3], params: { H0: { metrics: 1, sleep_ms: 12_000 } },
+    timeouts: { noWorkerSeconds: 6, giveUpNoWorkerSeconds: 9 },
   });
   let maxInFlight = 0;
   const seenNoWorker: string[] = [];

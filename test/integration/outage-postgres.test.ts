@@ -19,5 +19,6 @@ test('Postgres kill -9 and restart mid-sweep: 40 cells, each once, none failed, 
     },
     restart: async () => { await startEmbeddedPg(); },
   });
+  console.log(`# progress during the outage: ${r.waits[0]}`);
   assert.ok(r.waits.some((w) => /waiting for postgres since/.test(w)), `progress showed the wait: ${JSON.stringify(r.waits)}`);
 });
