@@ -4,3 +4,4 @@ export { prepareSweep, recordCells, finishSweep, markReusedCells } from './sweep
 export { analyzeSweep } from './analyze.ts';
 export { renderSweepReport } from './report.ts';
 export { runCell } from './cell.ts';
+export { checkQueue } from './queue-health.ts';

@@ -3,6 +3,7 @@ import { prepareSweep, recordCells, finishSweep, markReusedCells } from './sweep
 import { analyzeSweep } from './analyze.ts';
 import { renderSweepReport } from './report.ts';
 import { runCell } from './cell.ts';
+import { checkQueue } from './queue-health.ts';
 
-export const controlActivities = { prepareSweep, recordCells, finishSweep, markReusedCells, analyzeSweep, renderSweepReport };
+export const controlActivities = { prepareSweep, recordCells, finishSweep, markReusedCells, analyzeSweep, renderSweepReport, checkQueue };
 export const cellActivities = { runCell };

@@ -1,6 +1,6 @@
 // Spawns one kernel run (execa, argument array, never a shell), streams and validates its JSONL
 // events, and turns its exit into an outcome the cell activity maps to retry / no-retry.
-import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { execa } from 'execa';
@@ -24,8 +24,15 @@ export type KernelOutcome =
 
 const STDERR_TAIL = 4000;
 
-export async function runKernelProcess(input: KernelRunInput): Promise<KernelOutcome> {
+export type KernelOk = Extract<KernelOutcome, { kind: 'ok' }>;
+
+/**
+ * Runs the kernel once. Each launch is appended to `launches.jsonl` in the run folder (when, by
+ * whom, which attempt), so a cell's history of kernel runs can be read back on its host.
+ */
+export async function runKernelProcess(input: KernelRunInput & { launch?: Record<string, unknown> }): Promise<KernelOutcome> {
   mkdirSync(input.runDir, { recursive: true });
+  appendFileSync(path.join(input.runDir, 'launches.jsonl'), JSON.stringify({ at: new Date().toISOString(), pid: process.pid, ...input.launch }) + '\n');
   const configFile = path.join(input.runDir, 'config.json');
   writeFileSync(configFile, JSON.stringify(input.config, null, 2));
   const stderrLog = createWriteStream(path.join(input.runDir, 'stderr.log'));
@@ -86,3 +93,28 @@ export async function runKernelProcess(input: KernelRunInput): Promise<KernelOut
   if (endEvent.status !== 'ok') return { kind: 'contract-violation', message: `kernel exited 0 with end status "error": ${endEvent.message ?? ''}`, stderrTail: tail };
   return { kind: 'ok', start, metrics, values, elapsedS: endEvent.elapsed_s ?? 0 };
 }
+
+// A kernel's validated output waits in its run folder until Postgres has it: a kernel that
+// finished while the database was away (or whose worker lost Temporal) is committed by the
+// retry instead of being run again. Written atomically; removed once committed.
+interface PendingResult { cellKey: string; kernelVersion: string; outcome: KernelOk }
+
+const pendingFile = (runDir: string) => path.join(runDir, 'result.pending.json');
+
+export function savePendingResult(runDir: string, r: PendingResult): void {
+  mkdirSync(runDir, { recursive: true });
+  const tmp = `${pendingFile(runDir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(r));
+  renameSync(tmp, pendingFile(runDir));
+}
+
+/** The finished, uncommitted output of this cell on this host, if there is one. */
+export function loadPendingResult(runDir: string, cellKey: string, kernelVersion: string): KernelOk | undefined {
+  if (!existsSync(pendingFile(runDir))) return undefined;
+  try {
+    const r = JSON.parse(readFileSync(pendingFile(runDir), 'utf8')) as PendingResult;
+    return r.cellKey === cellKey && r.kernelVersion === kernelVersion && r.outcome?.kind === 'ok' ? r.outcome : undefined;
+  } catch { return undefined; }
+}
+
+export function clearPendingResult(runDir: string): void { rmSync(pendingFile(runDir), { force: true }); }

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { cellActivities, controlActivities } from '../activities/queues.ts';
 import { setWorkerContext } from '../activities/worker-context.ts';
+import { identityWithSlots } from '../activities/worker-identity.ts';
 import { CONTROL_QUEUE, GPU_NAMES, queueFor } from '../hypotheses/definition.ts';
 import { connectWorkerConnection } from './stack/temporal-connection.ts';
 import { ensureWorkflowBundle } from './stack/workflow-bundle.ts';
@@ -29,7 +30,8 @@ export async function createWorkers(opts: WorkerOptions): Promise<RunningWorkers
   if (!(GPU_NAMES as readonly string[]).includes(gpu)) throw new Error(`--gpu ${gpu}: unknown; use one of auto, ${GPU_NAMES.join(', ')}`);
   const cores = os.availableParallelism();
   const slots = opts.concurrency ?? (gpu === 'cpu' ? cores : 1);
-  const identity = opts.identity ?? `${os.hostname()}-${process.pid}-${gpu}`;
+  const base = opts.identity ?? `${os.hostname()}-${process.pid}-${gpu}`;
+  const identity = identityWithSlots(base, slots);
   setWorkerContext({
     gpu,
     device: gpu === 'cpu' ? 'cpu' : `cuda:${opts.device ?? 0}`,
@@ -45,7 +47,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<RunningWorkers
       workflowBundle: { codePath: ensureWorkflowBundle() },
       activities: controlActivities,
       maxConcurrentActivityTaskExecutions: 4,
-      identity: `${identity}-control`,
+      identity: `${base}-control`,
     }));
   }
   workers.push(await Worker.create({

@@ -17,6 +17,10 @@ export const sweeps = pgTable('sweeps', {
   error: text('error'),
 });
 
+/** A run row's status: running → ok | failed | cancelled, or retrying while its kernel is relaunched. */
+export const RUN_STATUSES = ['running', 'retrying', 'ok', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
 /** One row per distinct experiment cell, shared by every sweep that runs the same cell_key. */
 export const runs = pgTable('runs', {
   cellKey: text('cell_key').primaryKey(),
@@ -27,7 +31,8 @@ export const runs = pgTable('runs', {
   params: jsonb('params').notNull(),
   seed: integer('seed').notNull(),
   gpu: text('gpu').notNull(),
-  status: text('status').notNull(), // running | ok | failed | retrying | cancelled
+  status: text('status').notNull().$type<RunStatus>(),
+  /** kernel launches by the current cell activity (waits for Postgres/Temporal never count) */
   attempts: integer('attempts').notNull().default(0),
   device: jsonb('device'),
   build: jsonb('build'),
@@ -38,6 +43,14 @@ export const runs = pgTable('runs', {
   activityMs: doublePrecision('activity_ms'),
   error: text('error'),
   stderrTail: text('stderr_tail'),
+  /** last sign of life of the running cell (the worker writes it every few seconds) */
+  heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+  /** threads the kernel was given */
+  threads: integer('threads'),
+  /** most other binllm cells running beside this one on its host while it ran (0: it ran alone) */
+  concurrentCells: integer('concurrent_cells'),
+  /** the cell was exclusive: the worker kept every other cell off its host while it ran */
+  exclusive: boolean('exclusive').notNull().default(false),
 });
 
 /** A sweep's view of its cells, including the ones that never ran (no worker, cancelled). */

@@ -9,11 +9,21 @@ import { PRESETS, type PresetName } from './presets.ts';
 const paramRecord = z.record(z.string(), z.unknown());
 const perHypothesis = <T extends z.ZodTypeAny>(t: T) => z.partialRecord(HypothesisIdSchema, t);
 
+/** How long cells wait and how often a failing kernel is retried. "No worker" is decided from
+ * the queue's pollers (activities/queue-health.ts), never from how long a cell waited for a slot. */
 export const TimeoutsSchema = z.object({
-  scheduleToStartSeconds: z.number().positive().optional(),
+  /** a queue nobody polled (and no cell of it heartbeated) for this long is reported "no worker" */
+  noWorkerSeconds: z.number().positive().default(60),
+  /** give a queue's waiting cells up as no_worker after this long without a worker; unset: wait */
+  giveUpNoWorkerSeconds: z.number().positive().optional(),
   heartbeatSeconds: z.number().positive().optional(),
   startToCloseMinutes: z.number().positive().optional(),
+  /** kernel launches per cell (crashes, exit 3); waits for Postgres/Temporal never count */
   maxAttempts: z.number().int().positive().optional(),
+  /** removed: a busy queue is not a queue without a worker */
+  scheduleToStartSeconds: z.never({
+    error: 'removed: waiting for a busy worker is not a failure; use timeouts.noWorkerSeconds (report) and timeouts.giveUpNoWorkerSeconds (give up)',
+  }).optional(),
 }).strict();
 
 export const SweepSpecSchema = z.object({
@@ -31,7 +41,7 @@ export const SweepSpecSchema = z.object({
   concurrency: z.partialRecord(GpuNameSchema, z.number().int().positive()).default({}),
   force: z.boolean().default(false),
   report: z.boolean().default(true),
-  timeouts: TimeoutsSchema.default({}),
+  timeouts: TimeoutsSchema.prefault({}),
 }).strict();
 
 export type SweepSpec = z.infer<typeof SweepSpecSchema>;

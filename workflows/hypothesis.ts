@@ -1,17 +1,20 @@
-// HypothesisWorkflow: runs one hypothesis's cells as activities on their GPU queues with bounded
-// concurrency per queue, reports progress to the parent sweep, and continues-as-new before its
-// history grows large (carrying only per-queue cursors and counts: finished cells live in Postgres).
+// HypothesisWorkflow: runs one hypothesis's cells as activities on their GPU queues, as many at a
+// time per queue as the workers serving it have slots, reports progress to the parent sweep, and
+// continues-as-new before its history grows large (carrying per-queue cursors, counts and queue
+// health: finished cells live in Postgres). A queue's cells wait for a worker however long one is
+// busy; a queue nobody serves is reported, and given up only when the spec asks for it.
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, condition, continueAsNew,
-  getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, TimeoutFailure, workflowInfo,
+  getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { TimeoutType } from '@temporalio/common';
 import type * as activities from '../activities/index.ts';
 import { expandHypothesisCells, type Cell } from '../hypotheses/cells.ts';
 import { CONTROL_QUEUE, type HypothesisId } from '../hypotheses/definition.ts';
 import { HYPOTHESES } from '../hypotheses/registry.ts';
-import type { SweepSpec } from '../hypotheses/sweep-spec.ts';
-import { emptyCounts, sumCounts, type CellCounts, type HypothesisProgress } from './progress.ts';
+import { hypothesisSettings, type SweepSpec } from '../hypotheses/sweep-spec.ts';
+import type { QueueCheck } from '../activities/queue-health.ts';
+import { slotsOfIdentity } from '../activities/worker-identity.ts';
+import { emptyCounts, sumCounts, type CellCounts, type HypothesisProgress, type QueueHealth } from './progress.ts';
 import { hypothesisProgressSignal, progressQuery } from './signals.ts';
 
 export interface HypothesisInput {
@@ -22,7 +25,7 @@ export interface HypothesisInput {
   /** carried across continue-as-new */
   cursors?: Record<string, number>;
   counts?: Record<string, CellCounts>;
-  noWorkerQueues?: Record<string, string>;
+  queues?: Record<string, QueueHealth>;
   runs?: number;
   /** history length that triggers continue-as-new (tests lower it) */
   maxHistoryEvents?: number;
@@ -30,14 +33,26 @@ export interface HypothesisInput {
   kernelVersion?: string;
 }
 
-const DEFAULT_INFLIGHT: Record<string, number> = { cpu: 4 };
-const GPU_INFLIGHT = 2;
+/** Temporal attempts of a cell beyond its kernel attempts: each outage of Temporal can cost one
+ * (a heartbeat timeout while the server was away); the activity itself counts kernel launches. */
+const INFRA_ATTEMPT_SLACK = 10;
+const NON_RETRYABLE = ['KernelBadConfig', 'KernelContractViolation', 'KernelNotBuilt', 'KernelAttemptsSpent', 'InfrastructureUnavailable'];
 
 const control = proxyActivities<typeof activities>({
   taskQueue: CONTROL_QUEUE,
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 10, initialInterval: '1 second' },
+  // bookkeeping waits out a Postgres outage inside the activity (BINLLM_INFRA_WAIT_MINUTES), heartbeating
+  startToCloseTimeout: '70 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
+const health = proxyActivities<typeof activities>({
+  taskQueue: CONTROL_QUEUE,
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 2, initialInterval: '1 second' }, // a failed check is skipped: the next one follows
+});
+
+const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+export const noWorkerMessage = (queue: string, since: string) => `no worker polls ${queue} since ${utc(since)}`;
 
 export async function HypothesisWorkflow(input: HypothesisInput): Promise<HypothesisProgress> {
   const { spec, hypothesis, sweepId } = input;
@@ -45,16 +60,20 @@ export async function HypothesisWorkflow(input: HypothesisInput): Promise<Hypoth
   const cells = expandHypothesisCells(spec, hypothesis);
   const lanes = new Map<string, Cell[]>();
   for (const c of cells) lanes.set(c.queue, [...(lanes.get(c.queue) ?? []), c]);
+  const settings = hypothesisSettings(spec, hypothesis);
+  const exclusiveOf = (cell: Cell) => (typeof def.exclusive === 'function' ? def.exclusive(settings, cell.params) : def.exclusive === true);
 
   const counts: Record<string, CellCounts> = {};
   for (const [q, lane] of lanes) counts[q] = { ...(input.counts?.[q] ?? emptyCounts(lane.length)), running: 0 };
   const cursors: Record<string, number> = { ...(input.cursors ?? {}) };
-  const noWorker: Record<string, string> = { ...(input.noWorkerQueues ?? {}) };
+  const queues: Record<string, QueueHealth> = { ...(input.queues ?? {}) };
+  const noWorker: Record<string, string> = {};
+  for (const [q, h] of Object.entries(queues)) if (h.noWorkerSince) noWorker[q] = noWorkerMessage(q, h.noWorkerSince);
   const maxEvents = input.maxHistoryEvents ?? 4000;
   let state: HypothesisProgress['state'] = 'running';
 
   const progress = (): HypothesisProgress => ({
-    hypothesis, state, counts: sumCounts(Object.values(counts)), byQueue: counts, noWorkerQueues: noWorker, runs: (input.runs ?? 0) + 1,
+    hypothesis, state, counts: sumCounts(Object.values(counts)), byQueue: counts, noWorkerQueues: noWorker, queues, runs: (input.runs ?? 0) + 1,
   });
   setHandler(progressQuery, progress);
 
@@ -75,64 +94,122 @@ export async function HypothesisWorkflow(input: HypothesisInput): Promise<Hypoth
   }
 
   const t = spec.timeouts;
+  const noWorkerMs = t.noWorkerSeconds * 1000;
+  const checkEveryMs = Math.min(15_000, Math.max(2_000, noWorkerMs / 4));
+  const kernelAttempts = t.maxAttempts ?? 4;
   const stopLaunching = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxEvents;
 
   async function runLane(queue: string, lane: Cell[]): Promise<void> {
     const gpu = lane[0].gpu;
-    const limit = spec.concurrency[gpu as keyof typeof spec.concurrency] ?? DEFAULT_INFLIGHT[gpu] ?? GPU_INFLIGHT;
-    const { runCell } = proxyActivities<typeof activities>({
-      taskQueue: queue,
-      scheduleToStartTimeout: `${t.scheduleToStartSeconds ?? 600} seconds`,
-      startToCloseTimeout: `${t.startToCloseMinutes ?? def.timeouts.startToCloseMinutes} minutes`,
-      heartbeatTimeout: `${t.heartbeatSeconds ?? def.timeouts.heartbeatSeconds} seconds`,
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: {
-        initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: t.maxAttempts ?? 4,
-        nonRetryableErrorTypes: ['KernelBadConfig', 'KernelContractViolation', 'KernelNotBuilt'],
-      },
-    });
+    const fixedLimit = spec.concurrency[gpu as keyof typeof spec.concurrency];
+    const h = (queues[queue] ??= { workers: [], slots: 0, lastSeenAt: null, waitingSince: new Date().toISOString(), waits: [] });
     const c = counts[queue];
+    const laneScope = CancellationScope.current();
     let inFlight = 0;
-    const running: Promise<void>[] = [];
+    let gaveUp = false;
+    let finished = false;
+    const waiting = new Set<CancellationScope>(); // one per cell in flight, cancelled when the lane gives up
+
+    /** Folds one check into the queue's health: who serves it, how many slots, since when nobody. */
+    const apply = (r: QueueCheck) => {
+      const now = Date.now();
+      for (const s of r.seen) if (!h.lastSeenAt || s.at > h.lastSeenAt) h.lastSeenAt = s.at;
+      const fresh = [...new Set(r.seen.filter((s) => now - Date.parse(s.at) <= noWorkerMs).map((s) => s.identity))];
+      h.workers = fresh;
+      h.slots = fresh.reduce((n, id) => n + slotsOfIdentity(id), 0);
+      h.waits = r.waits;
+      h.checkedAt = r.checkedAt;
+      const since = h.lastSeenAt ?? h.waitingSince;
+      if (fresh.length === 0 && now - Date.parse(since) >= noWorkerMs) {
+        h.noWorkerSince = since;
+        noWorker[queue] = noWorkerMessage(queue, since);
+        // give up only on evidence from both services: with Postgres away, busy workers may be unseen
+        if (t.giveUpNoWorkerSeconds && r.postgres && now - Date.parse(since) >= t.giveUpNoWorkerSeconds * 1000) {
+          gaveUp = true;
+          for (const s of waiting) s.cancel();
+        }
+      } else if (fresh.length) {
+        delete h.noWorkerSince;
+        delete noWorker[queue];
+      }
+    };
+    const check = async () => {
+      try {
+        apply(await health.checkQueue({ sweepId, queue, gpu, activityIdPrefix: `${queue}/`, freshSeconds: t.noWorkerSeconds }));
+      } catch (err) {
+        if (isCancellation(err)) throw err; // otherwise: the next check follows
+      }
+      await report();
+    };
+    const limit = () => fixedLimit ?? Math.max(1, h.slots);
+    const giveUpReason = () => `${noWorker[queue] ?? `no worker polls ${queue}`}; gave up after ${t.giveUpNoWorkerSeconds} s (timeouts.giveUpNoWorkerSeconds)`;
 
     const runOne = async (cell: Cell) => {
       inFlight++; c.running++;
+      const { runCell } = proxyActivities<typeof activities>({
+        taskQueue: queue,
+        activityId: `${queue}/${cell.index}`, // checkQueue finds this queue's cells by it
+        startToCloseTimeout: `${t.startToCloseMinutes ?? def.timeouts.startToCloseMinutes} minutes`,
+        heartbeatTimeout: `${t.heartbeatSeconds ?? def.timeouts.heartbeatSeconds} seconds`,
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        retry: {
+          initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes',
+          maximumAttempts: kernelAttempts + INFRA_ATTEMPT_SLACK, nonRetryableErrorTypes: NON_RETRYABLE,
+        },
+      });
+      const scope = new CancellationScope();
+      waiting.add(scope);
       try {
-        const r = await runCell({ sweepId, cell, force: spec.force });
+        const r = await scope.run(() => runCell({ sweepId, cell, force: spec.force, exclusive: exclusiveOf(cell), maxAttempts: kernelAttempts }));
         if (r.status === 'reused') c.reused++; else c.ok++;
       } catch (err) {
-        if (isCancellation(err)) { c.cancelled++; throw err; }
-        const cause = err instanceof ActivityFailure ? err.cause : err;
-        if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_START) {
-          noWorker[queue] ??= `no worker polls ${queue} (waited ${t.scheduleToStartSeconds ?? 600} s for one)`;
+        if (isCancellation(err) && gaveUp && !laneScope.consideredCancelled) {
           c.noWorker++;
-          await control.recordCells({ sweepId, records: [{ cell, status: 'no_worker', reason: noWorker[queue] }] });
+          await control.recordCells({ sweepId, records: [{ cell, status: 'no_worker', reason: giveUpReason() }] });
+        } else if (isCancellation(err)) {
+          c.cancelled++;
+          throw err;
         } else {
           c.failed++;
+          const cause = err instanceof ActivityFailure ? err.cause : err;
           const reason = cause instanceof Error ? cause.message : String(cause);
           await control.recordCells({ sweepId, records: [{ cell, status: 'failed', reason }] });
         }
       } finally {
+        waiting.delete(scope);
         inFlight--; c.running--;
         await report();
       }
     };
 
-    let next = cursors[queue] ?? 0;
-    while (next < lane.length && !stopLaunching()) {
-      if (noWorker[queue]) {
-        const rest = lane.slice(next).filter((cell) => !skip.has(cell.index));
-        c.noWorker += rest.length;
-        await control.recordCells({ sweepId, records: rest.map((cell) => ({ cell, status: 'no_worker' as const, reason: noWorker[queue] })) });
-        next = lane.length;
-        break;
+    await check(); // know the queue's slots before launching
+    const watcher = (async () => {
+      while (!finished) {
+        await condition(() => finished, checkEveryMs);
+        if (!finished) await check();
       }
+    })().catch(() => undefined); // only a cancellation reaches here; the lane's cells carry it
+
+    const running: Promise<void>[] = [];
+    let next = cursors[queue] ?? 0;
+    while (next < lane.length && !stopLaunching() && !gaveUp) {
       if (skip.has(lane[next].index)) { next++; continue; }
-      await condition(() => inFlight < limit);
-      if (noWorker[queue] || stopLaunching()) continue;
+      await condition(() => gaveUp || inFlight < limit());
+      if (gaveUp || stopLaunching()) break;
       running.push(runOne(lane[next++]));
     }
-    await Promise.all(running);
+    if (gaveUp) {
+      const rest = lane.slice(next).filter((cell) => !skip.has(cell.index));
+      c.noWorker += rest.length;
+      if (rest.length) await control.recordCells({ sweepId, records: rest.map((cell) => ({ cell, status: 'no_worker' as const, reason: giveUpReason() })) });
+      next = lane.length;
+    }
+    try {
+      await Promise.all(running);
+    } finally {
+      finished = true;
+    }
+    await watcher;
     cursors[queue] = next;
   }
 
@@ -150,7 +227,7 @@ export async function HypothesisWorkflow(input: HypothesisInput): Promise<Hypoth
   if (unfinished) {
     await report(true);
     await continueAsNew<typeof HypothesisWorkflow>({
-      ...input, cursors, counts, noWorkerQueues: noWorker, runs: (input.runs ?? 0) + 1,
+      ...input, cursors, counts, queues, runs: (input.runs ?? 0) + 1,
     });
   }
   state = 'done';

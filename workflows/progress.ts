@@ -12,9 +12,28 @@ export interface HypothesisProgress {
   state: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
   counts: CellCounts;
   byQueue: Record<string, CellCounts>;
-  /** queues whose cells timed out waiting for a worker: "no worker polls binllm-<gpu>" */
+  /** queues nobody serves right now: "no worker polls binllm-h100 since 2026-12-01 12:03:04 UTC" */
   noWorkerQueues: Record<string, string>;
+  /** who serves each of the hypothesis's queues, as of the last check */
+  queues: Record<string, QueueHealth>;
   runs: number; // workflow runs so far (continue-as-new count + 1)
+}
+
+/** A cell queue as the hypothesis workflow sees it (from activities/queue-health.ts). */
+export interface QueueHealth {
+  /** workers polling the queue or running its cells within timeouts.noWorkerSeconds */
+  workers: string[];
+  /** their cell slots: the in-flight limit of the queue unless the spec sets one */
+  slots: number;
+  /** the last time any worker polled the queue or heartbeated one of its cells (ISO) */
+  lastSeenAt: string | null;
+  /** when the lane started waiting with no worker ever seen (ISO) */
+  waitingSince: string;
+  /** set while no worker has been seen for timeouts.noWorkerSeconds: since when (ISO) */
+  noWorkerSince?: string;
+  /** cells of the queue waiting for Postgres or for their host, in words */
+  waits: string[];
+  checkedAt?: string;
 }
 
 export interface SweepProgress {

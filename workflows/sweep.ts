@@ -18,7 +18,8 @@ const control = proxyActivities<typeof activities>({
   taskQueue: CONTROL_QUEUE,
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '5 minutes',
-  retry: { maximumAttempts: 5, initialInterval: '2 seconds', nonRetryableErrorTypes: ['InvalidSweepSpec'] },
+  // generous: an attempt that met a Postgres outage is retried until the server is back
+  retry: { maximumAttempts: 12, initialInterval: '2 seconds', maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidSweepSpec'] },
 });
 
 export interface SweepOptions { maxHistoryEvents?: number }
@@ -50,7 +51,7 @@ export async function SweepWorkflow(specInput: unknown, options: SweepOptions = 
     for (const p of plan.hypotheses) {
       if (p.kernel) {
         progress.hypotheses[p.hypothesis] = {
-          hypothesis: p.hypothesis, state: 'pending', counts: emptyCounts(p.cells), byQueue: {}, noWorkerQueues: {}, runs: 0,
+          hypothesis: p.hypothesis, state: 'pending', counts: emptyCounts(p.cells), byQueue: {}, noWorkerQueues: {}, queues: {}, runs: 0,
         };
       }
     }

@@ -67,6 +67,7 @@ export function describeProgress(p: SweepProgress): string {
     const c = h.counts;
     lines.push(`  ${h.hypothesis} ${h.state}: ${c.ok + c.reused}/${c.total} done (${c.reused} reused), ${c.running} in flight, ${c.failed} failed, ${c.noWorker} no worker`);
     for (const [q, why] of Object.entries(h.noWorkerQueues)) lines.push(`    ${q}: ${why}`);
+    for (const [q, health] of Object.entries(h.queues ?? {})) for (const w of health.waits.slice(0, 3)) lines.push(`    ${q}: ${w}`);
   }
   for (const v of p.verdicts ?? []) lines.push(`  verdict ${v.hypothesis}: ${v.verdict} — ${v.reason}`);
   if (p.report) lines.push(`  report: ${p.report.htmlPath}\n          ${p.report.markdownPath}`);

@@ -3,7 +3,10 @@
 import { z } from 'zod';
 import { defineHypothesis } from '../definition.ts';
 
-export const h0Settings = z.object({}).strict();
+export const h0Settings = z.object({
+  /** run every H0 cell alone on its host (exercises exclusive cells) */
+  runAlone: z.boolean().default(false),
+}).strict();
 
 export const H0 = defineHypothesis({
   id: 'H0',
@@ -25,4 +28,5 @@ export const H0 = defineHypothesis({
   settings: h0Settings,
   comparisons: () => [],
   timeouts: { startToCloseMinutes: 10, heartbeatSeconds: 30 },
+  exclusive: (settings) => settings.runAlone,
 });

@@ -97,18 +97,18 @@ test('faults with an in-process worker', async (t) => {
     await client.connection.close();
   });
 
-  await t.test('a queue with no worker is reported as such, not waited on forever', async () => {
+  await t.test('a queue with no worker is given up when the spec asks for it (giveUpNoWorkerSeconds)', async () => {
     const { client, handle, id } = await start({
-      name: 'noworker', hypotheses: ['H0'], seeds: [s0 + 61, s0 + 62, s0 + 63], gpus: ['h100'], params: { H0: { metrics: 1 } }, report: false,
-      timeouts: { scheduleToStartSeconds: 3 },
+      name: 'noworker', hypotheses: ['H0'], seeds: [s0 + 61, s0 + 62, s0 + 63], gpus: ['gb200'], params: { H0: { metrics: 1 } }, report: false,
+      timeouts: { noWorkerSeconds: 3, giveUpNoWorkerSeconds: 4 },
     });
     const res = await handle.result() as SweepProgress;
     assert.equal(res.hypotheses.H0.counts.noWorker, 3);
-    assert.match(res.hypotheses.H0.noWorkerQueues['binllm-h100'], /no worker polls binllm-h100/);
+    assert.match(res.hypotheses.H0.noWorkerQueues['binllm-gb200'], /no worker polls binllm-gb200 since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     await client.connection.close();
     const rows = await query<{ status: string; reason: string }>('select status, reason from sweep_cells where sweep_id = $1', [id]);
     assert.equal(rows.length, 3);
-    assert.ok(rows.every((r) => r.status === 'no_worker' && /no worker polls binllm-h100/.test(r.reason)), JSON.stringify(rows));
+    assert.ok(rows.every((r) => r.status === 'no_worker' && /no worker polls binllm-gb200 since .*gave up after 4 s/.test(r.reason)), JSON.stringify(rows));
   });
 });
 

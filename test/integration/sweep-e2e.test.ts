@@ -3,6 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeTestDb, ensureStack, query, startInProcessWorker, temporalClient, uniqueId } from '../support/stack.ts';
+import { kernelLaunches } from '../support/workers.ts';
+import { statePaths } from '../../db/paths.ts';
 import type { SweepProgress } from '../../workflows/progress.ts';
 
 let worker: Awaited<ReturnType<typeof startInProcessWorker>>;
@@ -44,14 +46,17 @@ test('a sweep stores every metric of every cell once, and a re-run reuses comple
     `select count(*)::int as n, count(distinct m.cell_key)::int as keys from metrics m where m.cell_key in (select cell_key from sweep_cells where sweep_id = $1)`, [id]);
   assert.deepEqual(total, { n: 30, keys: 6 });
 
-  // force re-runs them in place: attempts grow, rows do not.
+  // force re-runs them in place: kernels run again (the run folder counts launches), rows do not grow;
+  // runs.attempts counts the launches of the current activity only.
   const forced = await runSweep({ ...base, force: true });
   assert.equal(forced.result.totals.ok, 6);
   const [after] = await query<{ n: number; attempts: number }>(
-    `select count(*)::int as n, min(r.attempts)::int as attempts from metrics m join runs r on r.cell_key = m.cell_key
+    `select count(*)::int as n, max(r.attempts)::int as attempts from metrics m join runs r on r.cell_key = m.cell_key
      where m.cell_key in (select cell_key from sweep_cells where sweep_id = $1)`, [forced.id]);
   assert.equal(after.n, 30);
-  assert.ok(after.attempts >= 2);
+  assert.equal(after.attempts, 1);
+  const keys = await query<{ cell_key: string }>('select cell_key from sweep_cells where sweep_id = $1', [forced.id]);
+  assert.deepEqual(keys.map((k) => kernelLaunches(statePaths().home, k.cell_key)), keys.map(() => 2));
 });
 
 test('the progress query reports totals per hypothesis and per queue while a sweep runs', async () => {
