@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyMigrations } from '../../db/migrate.ts';
 import { closeDb } from '../../db/client.ts';
+import { ensureReadOnlyRole, readOnlyUrl } from '../../db/readonly.ts';
 import { statePaths } from '../../db/paths.ts';
 import { startEmbeddedPg, stopEmbeddedPg, runningEmbeddedPg } from '../stack/postgres.ts';
 import { readTemporalState, SEARCH_ATTRIBUTES, startTemporalDevServer, stopTemporalDevServer } from '../stack/temporal.ts';
@@ -33,6 +34,8 @@ export async function up(opts: UpOptions): Promise<void> {
   }
   await applyMigrations();
   await closeDb();
+  const reader = await ensureReadOnlyRole();
+  if ('hint' in reader) console.error(`binllm: ${reader.hint}`);
   if (opts.worker) await startBackgroundWorker(log);
 }
 
@@ -88,4 +91,9 @@ export function status(): void {
   console.log(`temporal: ${process.env.TEMPORAL_ADDRESS ? process.env.TEMPORAL_ADDRESS + ' (TEMPORAL_ADDRESS)' : t ? `${t.address}, UI ${t.uiUrl}` : 'not running'}`);
   console.log(`postgres: ${process.env.DATABASE_URL ? 'DATABASE_URL' : p ? `127.0.0.1:${p.port}` : 'not running'}`);
   console.log(`worker:   ${w ? `pid ${w.pid}` : 'not running'}`);
+  if (process.env.DATABASE_URL || p) {
+    let ro: string;
+    try { ro = readOnlyUrl(); } catch (e) { ro = (e as Error).message; }
+    console.log(`read-only SQL (psql, pandas, Grafana): ${ro}`);
+  }
 }
