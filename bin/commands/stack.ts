@@ -17,19 +17,20 @@ import { isAlive, stopProcessGroup, tsxImportArg, waitFor, workerNodeFlags } fro
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli.ts');
 const workerState = () => path.join(statePaths().state, 'worker.json');
 
-export interface UpOptions { worker: boolean; build: boolean; quiet?: boolean }
+/** listen: also bind Temporal and Postgres to this address, for workers on other hosts (`--listen`). */
+export interface UpOptions { worker: boolean; build: boolean; quiet?: boolean; listen?: string }
 
 export async function up(opts: UpOptions): Promise<void> {
   const log = (s: string) => { if (!opts.quiet) console.error(s); };
   if (opts.build) { log('building kernels…'); buildKernels({ quiet: true }); }
   if (!process.env.TEMPORAL_ADDRESS) {
-    const t = await startTemporalDevServer({ port: Number(process.env.BINLLM_TEMPORAL_PORT ?? 7233) });
+    const t = await startTemporalDevServer({ port: Number(process.env.BINLLM_TEMPORAL_PORT ?? 7233), listen: opts.listen });
     log(`temporal dev server: ${t.address} (UI ${t.uiUrl})`);
   } else {
     await registerSearchAttributes();
   }
   if (!process.env.DATABASE_URL) {
-    const pg = await startEmbeddedPg();
+    const pg = await startEmbeddedPg(undefined, opts.listen ? [opts.listen] : []);
     log(`embedded postgres: 127.0.0.1:${pg.port} (data in ${pg.dataDir})`);
   }
   await applyMigrations();
@@ -37,6 +38,19 @@ export async function up(opts: UpOptions): Promise<void> {
   const reader = await ensureReadOnlyRole();
   if ('hint' in reader) console.error(`binllm: ${reader.hint}`);
   if (opts.worker) await startBackgroundWorker(log);
+  const remote = remoteWorkerEnv();
+  if (remote) log(`workers on other hosts: ${remote} binllm worker --gpu <gpu> --no-control`);
+}
+
+/** What a worker on another host sets to reach this stack (`binllm up --listen`), or undefined. */
+export function remoteWorkerEnv(): string | undefined {
+  const t = readTemporalState();
+  const p = runningEmbeddedPg();
+  if (!t?.listen || !p) return undefined;
+  const host = t.listen === '0.0.0.0' || t.listen === '*' ? '<this host>' : t.listen;
+  const url = new URL(p.url);
+  url.hostname = host;
+  return `DATABASE_URL=${url.toString()} TEMPORAL_ADDRESS=${host}:${t.address.split(':').pop()}`;
 }
 
 /** On a real cluster the search attributes must be registered once; the dev server gets them as flags. */
@@ -96,4 +110,6 @@ export function status(): void {
     try { ro = readOnlyUrl(); } catch (e) { ro = (e as Error).message; }
     console.log(`read-only SQL (psql, pandas, Grafana): ${ro}`);
   }
+  const remote = remoteWorkerEnv();
+  if (remote) console.log(`other hosts:  ${remote}`);
 }

@@ -73,7 +73,7 @@ function writeHba(p: PgPlacement): void {
 function startServer(p: PgPlacement): Promise<ChildProcess> {
   const child = spawn(path.join(p.nativeDir, 'bin', 'postgres'), [
     '-D', p.dataDir, '-p', String(port),
-    '-c', `listen_addresses=${['localhost', ...listen].join(',')}`,
+    '-c', `listen_addresses=${listen.some((a) => a === '0.0.0.0' || a === '*') ? '*' : ['localhost', ...listen].join(',')}`,
     '-c', 'unix_socket_directories=', // TCP only: no socket files in /tmp to collide on
   ], { ...runAsOpts(p), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
   let out = '';
