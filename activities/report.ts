@@ -11,7 +11,9 @@ import { loadReportData } from '../reports/load.ts';
 import { renderHtml } from '../reports/render-html.ts';
 import { renderMarkdown } from '../reports/render-markdown.ts';
 
-export interface RenderSweepReportInput { sweepId: string; outDir?: string }
+/** finalStatus: the status the sweep gets once the report is written (the workflow renders the
+ * report before it marks the sweep finished, and the report must not call a completed sweep partial). */
+export interface RenderSweepReportInput { sweepId: string; outDir?: string; finalStatus?: 'completed' }
 export interface RenderSweepReportResult { markdownPath: string; htmlPath: string }
 
 /** A sweep id as a single folder name (no separators, never "." or ".."). */
@@ -21,7 +23,10 @@ export function reportDirName(sweepId: string): string {
 }
 
 export async function renderSweepReport(input: RenderSweepReportInput): Promise<RenderSweepReportResult> {
-  const data = await loadReportData(input.sweepId);
+  const loaded = await loadReportData(input.sweepId);
+  const data = input.finalStatus
+    ? { ...loaded, sweep: { ...loaded.sweep, status: input.finalStatus, finishedAt: loaded.sweep.finishedAt ?? loaded.generatedAt } }
+    : loaded;
   const markdown = renderMarkdown(data);
   const html = renderHtml(data);
   const dir = path.resolve(input.outDir ?? path.join(statePaths().reports, reportDirName(input.sweepId)));

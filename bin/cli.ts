@@ -23,7 +23,8 @@ program.command('test').description('run the whole test suite: kernel build + ct
 program.command('up').description('start the dev stack: Temporal dev server (UI on :8233, SQLite under .binllm/), embedded PostgreSQL, migrations, and a background worker')
   .option('--no-worker', 'do not start the background worker')
   .option('--no-build', 'do not (re)build the kernels')
-  .action(async (o) => (await stack()).up({ worker: o.worker, build: o.build }));
+  .option('--listen <addr>', 'also bind Temporal and Postgres to this address (0.0.0.0: all), so workers on other hosts can reach them; Postgres then takes password (SCRAM) logins from the network')
+  .action(async (o) => (await stack()).up({ worker: o.worker, build: o.build, listen: o.listen }));
 
 program.command('down').description('stop the dev stack and the background worker; data stays in .binllm/').action(async () => (await stack()).down());
 program.command('status').description('show which parts of the dev stack are running').action(async () => (await stack()).status());

@@ -121,8 +121,3 @@ export function headlineNumbers(hypothesis: string, k: Record<string, unknown>):
   }
   return out.slice(0, 3);
 }
-
-/** Every key number as (label, text, isJson): flat values formatted, nested ones as compact JSON. */
-export function keyNumberRows(k: Record<string, unknown>): Array<[string, string, boolean]> {
-  return Object.entries(k ?? {}).map(([key, v]) => (isFlat(v) ? [keyLabel(key), fmtValue(v), false] : [keyLabel(key), compactJson(v), true]));
-}

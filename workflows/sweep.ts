@@ -74,7 +74,7 @@ export async function SweepWorkflow(specInput: unknown, options: SweepOptions = 
     progress.verdicts = (await control.analyzeSweep({ sweepId })).verdicts;
     if (spec.report) {
       progress.phase = 'reporting';
-      progress.report = await control.renderSweepReport({ sweepId });
+      progress.report = await control.renderSweepReport({ sweepId, finalStatus: 'completed' });
     }
     await control.finishSweep({ sweepId, status: 'completed' });
     progress.phase = 'completed';

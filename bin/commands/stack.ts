@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyMigrations } from '../../db/migrate.ts';
 import { closeDb } from '../../db/client.ts';
+import { ensureReadOnlyRole, readOnlyUrl } from '../../db/readonly.ts';
 import { statePaths } from '../../db/paths.ts';
 import { startEmbeddedPg, stopEmbeddedPg, runningEmbeddedPg } from '../stack/postgres.ts';
 import { readTemporalState, SEARCH_ATTRIBUTES, startTemporalDevServer, stopTemporalDevServer } from '../stack/temporal.ts';
@@ -16,24 +17,40 @@ import { isAlive, stopProcessGroup, tsxImportArg, waitFor, workerNodeFlags } fro
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli.ts');
 const workerState = () => path.join(statePaths().state, 'worker.json');
 
-export interface UpOptions { worker: boolean; build: boolean; quiet?: boolean }
+/** listen: also bind Temporal and Postgres to this address, for workers on other hosts (`--listen`). */
+export interface UpOptions { worker: boolean; build: boolean; quiet?: boolean; listen?: string }
 
 export async function up(opts: UpOptions): Promise<void> {
   const log = (s: string) => { if (!opts.quiet) console.error(s); };
   if (opts.build) { log('building kernels…'); buildKernels({ quiet: true }); }
   if (!process.env.TEMPORAL_ADDRESS) {
-    const t = await startTemporalDevServer({ port: Number(process.env.BINLLM_TEMPORAL_PORT ?? 7233) });
+    const t = await startTemporalDevServer({ port: Number(process.env.BINLLM_TEMPORAL_PORT ?? 7233), listen: opts.listen });
     log(`temporal dev server: ${t.address} (UI ${t.uiUrl})`);
   } else {
     await registerSearchAttributes();
   }
   if (!process.env.DATABASE_URL) {
-    const pg = await startEmbeddedPg();
+    const pg = await startEmbeddedPg(undefined, opts.listen ? [opts.listen] : []);
     log(`embedded postgres: 127.0.0.1:${pg.port} (data in ${pg.dataDir})`);
   }
   await applyMigrations();
   await closeDb();
+  const reader = await ensureReadOnlyRole();
+  if ('hint' in reader) console.error(`binllm: ${reader.hint}`);
   if (opts.worker) await startBackgroundWorker(log);
+  const remote = remoteWorkerEnv();
+  if (remote) log(`workers on other hosts: ${remote} binllm worker --gpu <gpu> --no-control`);
+}
+
+/** What a worker on another host sets to reach this stack (`binllm up --listen`), or undefined. */
+export function remoteWorkerEnv(): string | undefined {
+  const t = readTemporalState();
+  const p = runningEmbeddedPg();
+  if (!t?.listen || !p) return undefined;
+  const host = t.listen === '0.0.0.0' || t.listen === '*' ? '<this host>' : t.listen;
+  const url = new URL(p.url);
+  url.hostname = host;
+  return `DATABASE_URL=${url.toString()} TEMPORAL_ADDRESS=${host}:${t.address.split(':').pop()}`;
 }
 
 /** On a real cluster the search attributes must be registered once; the dev server gets them as flags. */
@@ -88,4 +105,11 @@ export function status(): void {
   console.log(`temporal: ${process.env.TEMPORAL_ADDRESS ? process.env.TEMPORAL_ADDRESS + ' (TEMPORAL_ADDRESS)' : t ? `${t.address}, UI ${t.uiUrl}` : 'not running'}`);
   console.log(`postgres: ${process.env.DATABASE_URL ? 'DATABASE_URL' : p ? `127.0.0.1:${p.port}` : 'not running'}`);
   console.log(`worker:   ${w ? `pid ${w.pid}` : 'not running'}`);
+  if (process.env.DATABASE_URL || p) {
+    let ro: string;
+    try { ro = readOnlyUrl(); } catch (e) { ro = (e as Error).message; }
+    console.log(`read-only SQL (psql, pandas, Grafana): ${ro}`);
+  }
+  const remote = remoteWorkerEnv();
+  if (remote) console.log(`other hosts:  ${remote}`);
 }

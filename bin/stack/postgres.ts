@@ -1,6 +1,6 @@
 // Starts and stops the embedded PostgreSQL daemon (postgres-daemon.ts) and applies migrations.
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, rmSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { statePaths } from '../../db/paths.ts';
@@ -14,7 +14,14 @@ export function runningEmbeddedPg(): EmbeddedPgState | undefined {
   return s && isAlive(s.pid) ? s : undefined;
 }
 
-export async function startEmbeddedPg(port = Number(process.env.BINLLM_PG_PORT ?? 5433)): Promise<EmbeddedPgState> {
+/** The daemon's one-line diagnosis (`binllm-pg-error: …`) from this start's part of the log. */
+function startError(log: string, from: number): string | undefined {
+  const text = readFileSync(log, 'utf8').slice(from);
+  return text.split('\n').reverse().find((l) => l.startsWith('binllm-pg-error: '))?.slice('binllm-pg-error: '.length);
+}
+
+/** Starts the embedded server on 127.0.0.1:port, and on the `listen` addresses too (`binllm up --listen`). */
+export async function startEmbeddedPg(port = Number(process.env.BINLLM_PG_PORT ?? 5433), listen: string[] = []): Promise<EmbeddedPgState> {
   const running = runningEmbeddedPg();
   if (running) return running;
   const paths = statePaths();
@@ -23,12 +30,15 @@ export async function startEmbeddedPg(port = Number(process.env.BINLLM_PG_PORT ?
   mkdirSync(paths.logs, { recursive: true });
   const log = path.join(paths.logs, 'postgres.log');
   const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, ['--import', tsxImportArg(), daemon, String(port)], {
+  const from = readFileSync(log, 'utf8').length;
+  const child = spawn(process.execPath, ['--import', tsxImportArg(), daemon, String(port), listen.join(',')], {
     detached: true, stdio: ['ignore', fd, fd], env: process.env,
   });
   child.unref();
   await waitFor('the embedded PostgreSQL', () => {
-    if (!isAlive(child.pid)) throw new Error(`embedded postgres exited at start; see ${log}`);
+    if (!isAlive(child.pid) || child.exitCode !== null) {
+      throw new Error(`embedded postgres could not start: ${startError(log, from) ?? 'it exited at start'} (log: ${log})`);
+    }
     return runningEmbeddedPg() !== undefined;
   }, 180_000, `See ${log}.`);
   return runningEmbeddedPg()!;

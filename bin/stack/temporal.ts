@@ -9,7 +9,10 @@ import { isAlive, portOpen, stopProcessGroup, waitFor, which } from './processes
 export const TEMPORAL_CLI_VERSION = 'v1.5.1'; // later tags carry a `replace` directive and cannot be go-installed
 export const SEARCH_ATTRIBUTES = { BinllmSweepId: 'Keyword', BinllmHypotheses: 'KeywordList' } as const;
 
-export interface TemporalState { address: string; uiUrl: string; pid: number }
+export interface TemporalState { address: string; uiUrl: string; pid: number; /** `binllm up --listen` address, if any */ listen?: string }
+
+/** The address a client on this host dials for a server bound to `listen` (a wildcard: loopback). */
+export const dialAddress = (listen: string | undefined) => (!listen || listen === '0.0.0.0' || listen === '*' ? '127.0.0.1' : listen);
 
 /** The temporal binary from PATH or .binllm/bin; built with `go install` when Go is present. */
 export function findOrInstallTemporal(log: (s: string) => void = console.error): string {
@@ -41,13 +44,15 @@ export function readTemporalState(): TemporalState | undefined {
   return isAlive(s.pid) ? s : undefined;
 }
 
-export async function startTemporalDevServer(opts: { port?: number; uiPort?: number } = {}): Promise<TemporalState> {
+/** The dev server on 127.0.0.1, or bound to opts.listen (`binllm up --listen`) for workers on other hosts. */
+export async function startTemporalDevServer(opts: { port?: number; uiPort?: number; listen?: string } = {}): Promise<TemporalState> {
   const running = readTemporalState();
   if (running) return running;
   const port = opts.port ?? 7233;
   const uiPort = opts.uiPort ?? port + 1000;
   const paths = statePaths();
-  if (await portOpen(port)) {
+  const host = dialAddress(opts.listen);
+  if (await portOpen(port, host)) {
     throw new Error(`Port ${port} is already in use by another process; stop it or set TEMPORAL_ADDRESS to use that server.`);
   }
   const bin = findOrInstallTemporal();
@@ -56,14 +61,17 @@ export async function startTemporalDevServer(opts: { port?: number; uiPort?: num
   mkdirSync(paths.state, { recursive: true });
   const logFd = openSync(path.join(paths.logs, 'temporal.log'), 'a');
   const args = ['server', 'start-dev', '--db-filename', paths.temporalDb, '--port', String(port), '--ui-port', String(uiPort),
-    '--ip', '127.0.0.1', '--log-level', 'warn'];
+    '--ip', opts.listen === '*' ? '0.0.0.0' : opts.listen ?? '127.0.0.1', '--log-level', 'warn'];
   for (const [k, v] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${k}=${v}`);
   const child = spawn(bin, args, { detached: true, stdio: ['ignore', logFd, logFd] });
   child.unref();
-  const state: TemporalState = { address: `127.0.0.1:${port}`, uiUrl: `http://localhost:${uiPort}`, pid: child.pid! };
+  const state: TemporalState = {
+    address: `${host}:${port}`, uiUrl: `http://${host === '127.0.0.1' ? 'localhost' : host}:${uiPort}`, pid: child.pid!,
+    ...(opts.listen ? { listen: opts.listen } : {}),
+  };
   await waitFor('the Temporal dev server', async () => {
     if (!isAlive(child.pid)) throw new Error(`temporal server exited at start; see ${path.join(paths.logs, 'temporal.log')}`);
-    return (await portOpen(port)) && (await portOpen(uiPort));
+    return (await portOpen(port, host)) && (await portOpen(uiPort, host));
   }, 120_000, `See ${path.join(paths.logs, 'temporal.log')}.`);
   writeFileSync(paths.temporalState, JSON.stringify(state, null, 2));
   return state;

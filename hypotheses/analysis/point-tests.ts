@@ -11,7 +11,7 @@ import type { Comparison } from '../definition.ts';
 import {
   describeSample, differencesOnScale, oneSampleTTest, wilcoxonSignedRank, type PairedTTestResult,
 } from '../stats/index.ts';
-import { seedsForPower } from './power.ts';
+import { seedsForPower, seedsForWilcoxonPower } from './power.ts';
 import type { ClaimPlan } from './claims.ts';
 import type { PointData } from './pairing.ts';
 import type { Alternative, GroupDescriptives, TestDetails, TestName, TestRecord } from './types.ts';
@@ -117,7 +117,7 @@ export function testPoint(o: PointTestOptions, point: PointData): { records: Tes
 /**
  * For tests that did not reject (after Holm, or undecided for too few seeds): the number of seeds
  * that would give 80% power to the same t-test at level α (unadjusted) if the true mean difference
- * and sd were the observed ones. Wilcoxon records get the two-sided t-test figure (noted).
+ * and sd were the observed ones; Wilcoxon records the figure of the exact Wilcoxon test itself.
  */
 export function addPower(records: readonly TestRecord[], alpha: number): void {
   // The two-sided t-test and the Wilcoxon record of a point ask the same question: compute once.
@@ -127,13 +127,17 @@ export function addPower(records: readonly TestRecord[], alpha: number): void {
     if (r.test === 'opposite-one-sided' || r.test === 'deterministic-check' || r.test === 'friedman' || r.test === 'relative-degradation') continue;
     const mu = typeof r.details.mu === 'number' ? r.details.mu : 0;
     const effect = r.meanDiff - mu;
-    const key = `${effect}|${r.sdDiff}|${r.alternative}`;
+    const wilcoxon = r.test === 'wilcoxon-signed-rank';
+    const key = `${effect}|${r.sdDiff}|${r.alternative}|${wilcoxon}`;
     let res = cache.get(key);
-    if (!res) cache.set(key, (res = seedsForPower(effect, r.sdDiff, alpha, r.alternative, 0.8)));
+    if (!res) {
+      res = wilcoxon ? seedsForWilcoxonPower(effect, r.sdDiff, alpha, 0.8) : seedsForPower(effect, r.sdDiff, alpha, r.alternative, 0.8);
+      cache.set(key, res);
+    }
     r.details.seedsFor80Power = res.n;
     const notes: string[] = [];
     if (typeof r.details.powerNote === 'string') notes.push(r.details.powerNote);
-    if (r.test === 'wilcoxon-signed-rank') notes.push('seeds for 80% power from the two-sided paired t-test at the observed effect and sd');
+    if (wilcoxon) notes.push('seeds for 80% power of the exact Wilcoxon test, simulated with normal differences at the observed effect and sd');
     if (res.note) notes.push(res.note);
     if (notes.length) r.details.powerNote = notes.join('; ');
   }

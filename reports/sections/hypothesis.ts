@@ -1,9 +1,11 @@
-// One hypothesis: verdict, claim, design, data completeness, descriptives, tests, charts.
+// One hypothesis: verdict, claim, charts, primary comparisons, completeness, descriptives, design,
+// then the key numbers and the full test tables collapsed.
 import type { TestRecord } from '../../hypotheses/analysis/types.ts';
 import { chartsFor } from '../charts.ts';
 import { badge, code, muted, strong, warn, type Block, type Column, type Inline } from '../document.ts';
 import { fmtCi, fmtInt, fmtMeanSd, fmtNum, fmtP, fmtPoint, fmtValue } from '../format.ts';
-import { CLAIM_TESTS, headlineNumbers, keyNumberRows, metricInfo, TEST_LABELS } from '../labels.ts';
+import { CLAIM_TESTS, headlineNumbers, metricInfo, TEST_LABELS } from '../labels.ts';
+import { keyNumberBlocks } from '../key-numbers.ts';
 import type { DescriptiveRow, HypothesisSection } from '../types.ts';
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -221,13 +223,40 @@ function testsBlocks(s: HypothesisSection): Block[] {
   if (minP.length) {
     const ns = [...new Set(minP.map((r) => r.n))].sort((a, b) => a - b);
     const worst = Math.max(...minP.map((r) => r.details.minimumAchievablePValue as number));
-    blocks.push({ kind: 'paragraph', tone: 'note', content: [strong('Power: '), `with n = ${ns.join(', ')} seeds the exact two-sided Wilcoxon p cannot go below ${fmtP(worst)}, so it cannot reach α = ${fmtNum(s.design.alpha, 3)} whatever the data; "Seeds for 80% power" gives the seeds a paired t-test would need at the observed sd and effect.`] });
+    blocks.push({ kind: 'paragraph', tone: 'note', content: [strong('Power: '), `with n = ${ns.join(', ')} seeds the exact two-sided Wilcoxon p cannot go below ${fmtP(worst)}, so it cannot reach α = ${fmtNum(s.design.alpha, 3)} whatever the data; on Wilcoxon rows "Seeds for 80% power" is simulated for the exact Wilcoxon test (never below the n at which it can reach α), on t-test rows it is the paired t-test's.`] });
   }
   const notes = [...new Set(rows.map((r) => r.details.powerNote).filter((x): x is string => typeof x === 'string' && x.length > 0))];
   if (notes.length) blocks.push({ kind: 'list', items: notes.slice(0, 10).map((n) => [muted('Power note: '), n]) });
   return blocks;
 }
 
+/** The claim tests of the primary comparisons, one row per grid point: what the verdict rests on. */
+function primaryBlocks(s: HypothesisSection): Block[] {
+  const primary = new Set(s.design.comparisons.filter((c) => c.role === 'primary').map((c) => c.id));
+  const rows = s.tests.rows.filter((t) => primary.has(t.comparison) && CLAIM_TESTS.has(t.test));
+  if (!rows.length) return [];
+  const gridKeys = orderKeys([...new Set(rows.flatMap((r) => Object.keys(r.grid)))], s);
+  return [{
+    kind: 'table', className: 'tests', caption: 'Primary comparisons: the claim test at each grid point (Holm-adjusted within its family)',
+    columns: [
+      { header: 'Comparison', nowrap: true }, ...gridKeys.map((k) => ({ header: k, align: 'right' as const, nowrap: true })), { header: 'n', align: 'right' },
+      { header: 'mean d ± sd', align: 'right', nowrap: true }, { header: 'CI / bound', align: 'right', nowrap: true },
+      { header: 'p Holm', align: 'right', nowrap: true }, { header: 'Outcome', nowrap: true },
+    ],
+    rows: rows.map((t) => [
+      [code(t.comparison)],
+      ...gridKeys.map((k) => [t.grid[k] === null || t.grid[k] === undefined ? '—' : typeof t.grid[k] === 'number' ? fmtNum(t.grid[k] as number, 6) : String(t.grid[k])]),
+      [String(t.n)], [meanCell(t)], [ciCell(t)], [fmtP(t.pHolm)], outcomeCell(t),
+    ]),
+    sql: s.tests.sql,
+  }];
+}
+
+/**
+ * One hypothesis, in the order a reader asks: the verdict and its headline numbers, the claim,
+ * the charts, the primary comparisons in one compact table; then completeness, per-variant
+ * results and design; the key numbers and every test table follow, collapsed.
+ */
 export function hypothesisBlocks(s: HypothesisSection): Block[] {
   const id = s.id.toLowerCase();
   const blocks: Block[] = [
@@ -240,23 +269,24 @@ export function hypothesisBlocks(s: HypothesisSection): Block[] {
   if (s.verdict) {
     const head = headlineNumbers(s.id, s.verdict.keyNumbers);
     if (head.length) blocks.push({ kind: 'list', items: head.map((t) => [strong(t)]) });
-    const rows = keyNumberRows(s.verdict.keyNumbers);
-    if (rows.length) {
-      blocks.push({ kind: 'details', summary: `All key numbers of the verdict (${rows.length}, from verdicts.key_numbers)`, blocks: [{
-        kind: 'table', className: 'kv', caption: 'Key numbers of the verdict (verdicts.key_numbers)',
-        columns: [{ header: 'Key', nowrap: true }, { header: 'Value' }],
-        rows: rows.map(([k, v, isJson]) => [[strong(k)], [isJson ? code(v) : v]]),
-        sql: s.verdict.sql,
-      }] });
-    }
   }
   blocks.push({ kind: 'heading', level: 3, text: 'Claim (as the protocol states it)', id: `${id}-claim` });
   blocks.push({ kind: 'paragraph', content: [s.design.claim] });
-  blocks.push(...designBlocks(s), ...completenessBlocks(s), ...descriptivesBlocks(s), ...testsBlocks(s));
   const charts = chartsFor(s);
   if (charts.length) {
     blocks.push({ kind: 'heading', level: 3, text: 'Charts', id: `${id}-charts` });
     blocks.push({ kind: 'charts', charts });
   }
+  const primary = primaryBlocks(s);
+  if (primary.length) blocks.push({ kind: 'heading', level: 3, text: 'Primary comparisons', id: `${id}-primary` }, ...primary);
+  blocks.push(...completenessBlocks(s), ...descriptivesBlocks(s), ...designBlocks(s));
+  if (s.verdict) {
+    const keyBlocks = keyNumberBlocks(s.verdict.keyNumbers, s.verdict.sql);
+    if (keyBlocks.length) blocks.push({ kind: 'details', summary: `All key numbers of the verdict (${Object.keys(s.verdict.keyNumbers ?? {}).length}, from verdicts.key_numbers)`, blocks: keyBlocks });
+  }
+  const tests = testsBlocks(s);
+  // with no primary table the tests are what there is to read: keep them open
+  if (primary.length) blocks.push({ kind: 'details', summary: `All paired differences and tests (${s.tests.rows.length} records)`, blocks: tests });
+  else blocks.push(...tests);
   return [{ kind: 'section', id: `${id}-section`, blocks }];
 }

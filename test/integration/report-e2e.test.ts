@@ -30,6 +30,11 @@ test('a real H1 sweep renders a report whose numbers match direct SQL', { timeou
   assert.ok(result.verdicts?.some((v) => v.hypothesis === 'H1'));
 
   const md = await readFile(result.report!.markdownPath, 'utf8');
+  // rendered before the sweep is marked finished, yet it reports the sweep as completed
+  assert.doesNotMatch(md, /Sweep not completed/);
+  assert.match(md, /status completed/);
+  // the verdict names only the binarizers this sweep ran (rhp, sign), never itq
+  assert.doesNotMatch(md, /itq: no data/);
   const stored = await query<{ format: string; n: number }>('select format, length(content)::int as n from reports where sweep_id = $1 order by format', [id]);
   assert.deepEqual(stored.map((r) => r.format), ['html', 'md']);
   const [verdict] = await query<{ verdict: string }>("select verdict from verdicts where sweep_id = $1 and hypothesis = 'H1'", [id]);

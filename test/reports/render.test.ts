@@ -162,3 +162,30 @@ test('a sweep that did not complete is flagged at the top', () => {
   assert.ok(out.indexOf('Sweep not completed') < out.indexOf('id="verdicts"'));
   assert.ok(out.includes('Sweep error: </strong>worker lost &lt;x&gt;'));
 });
+
+test('key numbers are tables, not JSON: a list of records gets a row each and a column per inner key', async () => {
+  const { keyNumberBlocks } = await import('../../reports/key-numbers.ts');
+  const blocks = keyNumberBlocks({
+    mStar: 256, overlapByM: [{ m: 64, lcb: { 10: 0.495, 50: 0.51 } }, { m: 256, lcb: { 10: 0.96, 50: 0.97 } }],
+    binarizers: { rhp: { status: 'supported', mStar: 256 }, sign: { status: 'no-data', mStar: null } },
+  }, "SELECT key_numbers FROM verdicts WHERE sweep_id = 'x'");
+  const tables = blocks.filter((b): b is Extract<Block, { kind: 'table' }> => b.kind === 'table');
+  const byM = tables.find((t) => t.caption === 'overlap by m')!;
+  assert.deepEqual(byM.columns.map((c) => c.header), ['m', 'lcb 10', 'lcb 50']);
+  assert.deepEqual(byM.rows.map((r) => r.map((c) => c.join(''))), [['64', '0.495', '0.51'], ['256', '0.96', '0.97']]);
+  const bin = tables.find((t) => t.caption === 'binarizers')!;
+  assert.deepEqual(bin.rows.map((r) => String(r[0][0] && typeof r[0][0] === 'object' ? r[0][0].text : r[0][0])), ['rhp', 'sign']);
+  const md = renderMarkdown({ ...data, hypotheses: data.hypotheses.map((h) => h.verdict ? { ...h, verdict: { ...h.verdict, keyNumbers: { overlapByM: [{ m: 64, lcb: { 10: 0.495 } }] } } } : h) });
+  assert.doesNotMatch(md, /\[\{"m":64/);
+  assert.ok(tables.every((t) => t.sql), 'each carries its SQL');
+});
+
+test('a hypothesis section reads verdict → charts → primary comparisons; the full test tables are collapsed', () => {
+  const h1 = html.slice(html.indexOf('id="h1"'), html.indexOf('id="h2"'));
+  const at = (s: string) => { const i = h1.indexOf(s); assert.ok(i >= 0, s); return i; };
+  assert.ok(at('badge') < at('<svg'));
+  assert.ok(at('<svg') < at('Primary comparisons: the claim test'));
+  assert.ok(at('Primary comparisons: the claim test') < at('<summary>All paired differences and tests'));
+  assert.ok(at('<summary>All paired differences and tests') < at('overlap-rhp (primary)'), 'the per-test tables sit inside the collapsed block');
+  assert.ok(at('<svg') < 5000, `the charts start near the top of the section (at ${at('<svg')})`);
+});

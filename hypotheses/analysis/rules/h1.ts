@@ -90,7 +90,10 @@ export function evaluateBinarizer(ctx: RuleContext, b: string, threshold: number
 
 export function ruleH1(ctx: RuleContext): RuleResult {
   const s = ctx.settings as { overlapThreshold: number; ndcgMargin: number; primaryBinarizer: string };
-  const binarizers = [...ctx.comparisons.keys()].filter((id) => id.startsWith('overlap-')).map((id) => id.slice('overlap-'.length));
+  // the primary binarizer, and the others only when the sweep ran them
+  const ran = new Set(ctx.cells.map((c) => c.variant));
+  const binarizers = [...ctx.comparisons.keys()].filter((id) => id.startsWith('overlap-')).map((id) => id.slice('overlap-'.length))
+    .filter((b) => b === s.primaryBinarizer || ran.has(b));
   const all = binarizers.map((b) => evaluateBinarizer(ctx, b, s.overlapThreshold, s.ndcgMargin));
   const primary = all.find((x) => x.binarizer === s.primaryBinarizer)!;
   const keyNumbers: Record<string, unknown> = {
