@@ -8,7 +8,7 @@ import { getDb } from '../db/client.ts';
 import { metrics, runs, sweepCells, unitValues } from '../db/schema.ts';
 import { statePaths } from '../db/paths.ts';
 import type { Cell } from '../hypotheses/cells.ts';
-import { cellKey } from './cell-key.ts';
+import { cellIdentity } from './cell-key.ts';
 import { getKernel } from './kernel-registry.ts';
 import { runKernelProcess } from './run-kernel.ts';
 import { workerContext } from './worker-context.ts';
@@ -34,7 +34,7 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
   if (!kernel) {
     throw ApplicationFailure.nonRetryable(`kernel "${cell.kernel}" is not built on worker ${wc.identity} (run ./binllm build, or register it in .binllm/kernels.json)`, FAILURE_TYPES.missingKernel);
   }
-  const key = cellKey({ kernel: cell.kernel, kernelVersion: kernel.version, variant: cell.variant, params: cell.params, seed: cell.seed, gpu: cell.gpu });
+  const { key, inputs } = await cellIdentity(cell, kernel.version); // includes the input files' content
   const db = getDb();
   const cellWhere = and(eq(sweepCells.sweepId, sweepId), eq(sweepCells.hypothesis, cell.hypothesis), eq(sweepCells.cellIndex, cell.index));
   const [existing] = await db.select({ status: runs.status }).from(runs).where(eq(runs.cellKey, key));
@@ -48,10 +48,10 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
   await db.transaction(async (tx) => {
     await tx.insert(runs).values({
       cellKey: key, kernel: cell.kernel, kernelVersion: kernel.version, variant: cell.variant, params: cell.params, seed: cell.seed,
-      gpu: cell.gpu, status: 'running', attempts: 1, worker: wc.identity, startedAt,
+      gpu: cell.gpu, status: 'running', attempts: 1, worker: wc.identity, startedAt, inputs,
     }).onConflictDoUpdate({
       target: runs.cellKey,
-      set: { status: 'running', attempts: sql`${runs.attempts} + 1`, worker: wc.identity, startedAt, finishedAt: null, error: null },
+      set: { inputs, status: 'running', attempts: sql`${runs.attempts} + 1`, worker: wc.identity, startedAt, finishedAt: null, error: null },
     });
     await upsertSweepCells(tx, [sweepCellRow(sweepId, cell, 'running', null, key)]);
   });

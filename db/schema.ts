@@ -38,6 +38,8 @@ export const runs = pgTable('runs', {
   activityMs: doublePrecision('activity_ms'),
   error: text('error'),
   stderrTail: text('stderr_tail'),
+  /** content fingerprints of the cell's input files by param (activities/input-fingerprint.ts) */
+  inputs: jsonb('inputs').notNull().default({}),
 });
 
 /** A sweep's view of its cells, including the ones that never ran (no worker, cancelled). */
