@@ -114,7 +114,9 @@ test('plan: itq with m > d is left out when d comes from a .npy header; bad file
   const r = inspectInputShapes(bad.spec);
   assert.match(r.issues.map((i) => `${i.path}: ${i.message}`).join('\n'), /queries_npy.*dimensions differ/);
   writeFileSync(path.join(dir, 'trunc.npy'), readFileSync(corpus).subarray(0, 200));
-  const t = inspectInputShapes(validateSweepSpec({ hypotheses: ['H1'], seeds: [1], datasets: { H1: { dataset: 'npy', corpus_npy: path.join(dir, 'trunc.npy'), queries_npy: queries } } }).spec!);
+  const tv = validateSweepSpec({ hypotheses: ['H1'], seeds: [1], datasets: { H1: { dataset: 'npy', corpus_npy: path.join(dir, 'trunc.npy'), queries_npy: queries } } });
+  assert.ok(tv.ok);
+  const t = inspectInputShapes(tv.spec);
   assert.match(t.issues[0].message, /trunc\.npy.*needs \d+ bytes, the file has 200/);
   assert.equal(t.issues[0].path, '$.datasets.H1.corpus_npy');
 });
