@@ -178,9 +178,13 @@ export async function follow(id: string): Promise<SweepProgress> {
     process.stdout.write((drawn ? `\x1b[${drawn}F\x1b[J` : '') + out.join('\n') + '\n');
     drawn = out.length;
   };
+  let stopped = false;
+  let inFlight: Promise<void> = Promise.resolve();
   const tick = async () => {
+    if (stopped) return;
     try {
       const p = await handle.query<SweepProgress>('progress');
+      if (stopped) return;
       if (tty) draw(progressPanel(p, (Date.now() - startMs) / 1000, eta, Date.now()));
       else {
         const line = describeProgress(p).split('\n')[0];
@@ -188,12 +192,14 @@ export async function follow(id: string): Promise<SweepProgress> {
       }
     } catch { /* not yet queryable */ }
   };
-  const timer = setInterval(tick, tty ? 1000 : 2000);
+  const timer = setInterval(() => { inFlight = tick(); }, tty ? 1000 : 2000);
+  // a progress query still in flight must finish before the connection closes
+  const stop = async () => { stopped = true; clearInterval(timer); await inFlight; };
   let result: SweepProgress;
   try {
     result = await handle.result() as SweepProgress;
   } catch (e) {
-    clearInterval(timer);
+    await stop();
     if (drawn) process.stdout.write(`\x1b[${drawn}F\x1b[J`);
     console.error(`sweep ${id} failed: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
     await printFailures(id);
@@ -201,7 +207,7 @@ export async function follow(id: string): Promise<SweepProgress> {
     await client.connection.close();
     throw new Error(`sweep ${id} did not complete`);
   } finally {
-    clearInterval(timer);
+    await stop();
   }
   await client.connection.close();
   if (drawn) process.stdout.write(`\x1b[${drawn}F\x1b[J`);

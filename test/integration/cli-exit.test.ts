@@ -3,7 +3,7 @@
 // a subprocess against the test stack (real Temporal, real Postgres, the noop kernel).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from '../../db/paths.ts';
 import { closeTestDb, ensureStack, startInProcessWorker, uniqueId } from '../support/stack.ts';
@@ -12,10 +12,17 @@ let worker: Awaited<ReturnType<typeof startInProcessWorker>>;
 before(async () => { await ensureStack(); worker = await startInProcessWorker({ concurrency: 2 }); });
 after(async () => { await worker.stop(); await closeTestDb(); });
 
-async function cli(args: string[]) {
+/** Runs the CLI without blocking this process, whose event loop hosts the worker. */
+async function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const { tsxImportArg } = await import('../../bin/stack/processes.ts');
-  return spawnSync(process.execPath, ['--import', tsxImportArg(), path.join(repoRoot, 'bin', 'cli.ts'), ...args],
-    { cwd: repoRoot, env: process.env, encoding: 'utf8', timeout: 300_000 });
+  const child = spawn(process.execPath, ['--import', tsxImportArg(), path.join(repoRoot, 'bin', 'cli.ts'), ...args],
+    { cwd: repoRoot, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b) => { stdout += b; });
+  child.stderr.on('data', (b) => { stderr += b; });
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { status, stdout, stderr };
 }
 
 test('sweep start --wait exits 1 with each failure reason and its count when cells fail', async () => {
