@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { eq, sql } from 'drizzle-orm';
 import { getDb } from '../db/client.ts';
 import { statTests, sweepCells, sweeps, verdicts } from '../db/schema.ts';
-import { AnalysisInputError, analyzeSweepData, type AnalysisInput, type CellStatus, type MetricRow, type SweepAnalysis } from '../hypotheses/analysis/index.ts';
+import { AnalysisInputError, analyzeSweepData, type AnalysisInput, type CellStatus, type MetricRow, type SweepAnalysis, type UnitValueSet } from '../hypotheses/analysis/index.ts';
 import { formatIssues, validateSweepSpec } from '../hypotheses/sweep-spec.ts';
 
 export interface AnalyzeSweepResult {
@@ -40,7 +40,20 @@ export async function loadSweepAnalysisInput(sweepId: string): Promise<AnalysisI
     status: sweepCells.status, reason: sweepCells.reason, params: sweepCells.params,
   }).from(sweepCells).where(eq(sweepCells.sweepId, sweepId)).orderBy(sweepCells.hypothesis, sweepCells.cellIndex);
   const cells: CellStatus[] = cellRows.map((c) => ({ ...c, params: (c.params ?? {}) as Record<string, unknown> }));
-  return { spec: checked.spec, rows, cells };
+  // Per-unit values (queries, windows …) for the unit-level tests: one array pair per cell and metric.
+  const unitResult = await db.execute(sql`
+    SELECT sc.hypothesis, sc.variant, sc.seed, sc.gpu, sc.params, u.cell_key, u.name, u.unit, u.tags, u.ids, u."values"
+    FROM sweep_cells sc
+    JOIN runs r ON r.cell_key = sc.cell_key AND r.status = 'ok'
+    JOIN unit_values u ON u.cell_key = r.cell_key
+    WHERE sc.sweep_id = ${sweepId} AND sc.status IN ('ok', 'reused')
+    ORDER BY sc.hypothesis, sc.cell_index, u.name, u.tags::text`);
+  const units: UnitValueSet[] = (unitResult.rows as Array<Record<string, unknown>>).map((r) => ({
+    hypothesis: String(r.hypothesis), variant: String(r.variant), seed: Number(r.seed), gpu: String(r.gpu),
+    params: (r.params ?? {}) as Record<string, unknown>, cellKey: String(r.cell_key), metric: String(r.name), unit: String(r.unit),
+    tags: (r.tags ?? {}) as UnitValueSet['tags'], ids: (r.ids as unknown[]).map(String), values: (r.values as unknown[]).map(Number),
+  }));
+  return { spec: checked.spec, rows, cells, units };
 }
 
 /** Replaces the sweep's stat_tests and verdicts with `analysis`, in one transaction. */

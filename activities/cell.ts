@@ -12,7 +12,7 @@ import { getDb, type Db } from '../db/client.ts';
 import { metrics, runs, sweepCells, unitValues, type RunStatus } from '../db/schema.ts';
 import { statePaths } from '../db/paths.ts';
 import type { Cell } from '../hypotheses/cells.ts';
-import { cellKey } from './cell-key.ts';
+import { cellIdentity } from './cell-key.ts';
 import { acquireHostSlot, type HostSlot } from './host-lock.ts';
 import { withDb, type InfraWait } from './infra.ts';
 import { getKernel } from './kernel-registry.ts';
@@ -79,7 +79,7 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
     throw ApplicationFailure.nonRetryable(`kernel "${cell.kernel}" is not built on worker ${wc.identity} (run ./binllm build, or register it in .binllm/kernels.json)`, FAILURE_TYPES.missingKernel);
   }
   const kernelVersion = kernel.version;
-  const key = cellKey({ kernel: cell.kernel, kernelVersion, variant: cell.variant, params: cell.params, seed: cell.seed, gpu: cell.gpu });
+  const { key, inputs } = await cellIdentity(cell, kernelVersion); // includes the input files' content
   const runDir = path.join(statePaths().runs, key);
   const cellWhere = and(eq(sweepCells.sweepId, sweepId), eq(sweepCells.hypothesis, cell.hypothesis), eq(sweepCells.cellIndex, cell.index));
   const beats = startBeats(ctx, key);
@@ -149,10 +149,10 @@ export async function runCell(input: RunCellInput): Promise<RunCellResult> {
         const host = { threads, exclusive, concurrentCells: slot.concurrentAtStart, heartbeatAt: startedAt };
         await tx.insert(runs).values({
           cellKey: key, kernel: cell.kernel, kernelVersion: kernel.version, variant: cell.variant, params: cell.params, seed: cell.seed,
-          gpu: cell.gpu, status: 'running', attempts: launched + 1, worker: wc.identity, startedAt, ...host,
+          gpu: cell.gpu, status: 'running', attempts: launched + 1, worker: wc.identity, startedAt, inputs, ...host,
         }).onConflictDoUpdate({
           target: runs.cellKey,
-          set: { status: 'running', attempts: launched + 1, worker: wc.identity, startedAt, finishedAt: null, error: null, ...host },
+          set: { inputs, status: 'running', attempts: launched + 1, worker: wc.identity, startedAt, finishedAt: null, error: null, ...host },
         });
         await upsertSweepCells(tx, [sweepCellRow(sweepId, cell, 'running', null, key)]);
       }));

@@ -8,7 +8,7 @@ import { repoRoot } from '../db/paths.ts';
 import { runs, sweepCells, sweeps } from '../db/schema.ts';
 import { expandHypothesisCells, type Cell } from '../hypotheses/cells.ts';
 import type { HypothesisId } from '../hypotheses/definition.ts';
-import { cellKey } from './cell-key.ts';
+import { cellIdentity } from './cell-key.ts';
 import { sweepCellRow, upsertSweepCells } from './sweep-cell-rows.ts';
 import { formatIssues, type SweepSpec } from '../hypotheses/sweep-spec.ts';
 import { checkSpecResources, kernelAvailability, type KernelAvailability } from './spec-resources.ts';
@@ -76,7 +76,8 @@ export async function finishSweep(input: { sweepId: string; status: 'completed' 
  */
 export async function markReusedCells(input: { sweepId: string; spec: SweepSpec; hypothesis: HypothesisId; kernelVersion: string }): Promise<number[]> {
   const cells = expandHypothesisCells(input.spec, input.hypothesis);
-  const keyed = cells.map((cell) => ({ cell, key: cellKey({ kernel: cell.kernel, kernelVersion: input.kernelVersion, variant: cell.variant, params: cell.params, seed: cell.seed, gpu: cell.gpu }) }));
+  const keyed: Array<{ cell: Cell; key: string }> = [];
+  for (const cell of cells) keyed.push({ cell, key: (await cellIdentity(cell, input.kernelVersion)).key });
   const done = new Set<string>();
   for (let i = 0; i < keyed.length; i += 1000) {
     const rows = await db('looking up completed cells', () => getDb().select({ key: runs.cellKey }).from(runs)

@@ -45,10 +45,10 @@ const sweep = program.command('sweep').description('plan, start, follow and canc
 sweep.command('plan <spec>').description('validate a spec (file, preset name or inline JSON) and print cells per hypothesis and queue; runs nothing').action(async (s) => (await sweepCmd()).plan(s));
 sweep.command('start <spec>').description('validate and start a sweep (spec file, preset name such as "quick", or inline JSON)')
   .option('--id <id>', 'workflow / sweep id (default: sweep-<name>-<timestamp>)')
-  .option('--wait', 'follow progress until the sweep finishes')
+  .option('--wait', 'follow progress until the sweep finishes (live panel on a terminal); exits 1 with each failure reason and its count when cells failed or a hypothesis got no verdict')
   .action(async (s, o) => { await (await sweepCmd()).start(s, o); });
 sweep.command('status <id>').description('progress per hypothesis and queue, verdicts and report paths').action(async (id) => (await sweepCmd()).status(id));
-sweep.command('wait <id>').description('follow a running sweep until it finishes').action(async (id) => { await (await sweepCmd()).follow(id); });
+sweep.command('wait <id>').description('follow a running sweep until it finishes (live panel on a terminal); exits 1 when cells failed or a hypothesis got no verdict').action(async (id) => { await (await sweepCmd()).follow(id); });
 sweep.command('cancel <id>').description('cancel a sweep; running kernels get SIGTERM').action(async (id) => (await sweepCmd()).cancel(id));
 
 program.command('sql <query>').description('run read-only SQL against the metrics database (views: metric_rows, hypothesis_summary)')

@@ -51,6 +51,8 @@ export const runs = pgTable('runs', {
   concurrentCells: integer('concurrent_cells'),
   /** the cell was exclusive: the worker kept every other cell off its host while it ran */
   exclusive: boolean('exclusive').notNull().default(false),
+  /** content fingerprints of the cell's input files by param (activities/input-fingerprint.ts) */
+  inputs: jsonb('inputs').notNull().default({}),
 });
 
 /** A sweep's view of its cells, including the ones that never ran (no worker, cancelled). */

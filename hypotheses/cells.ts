@@ -1,5 +1,7 @@
 // Expands a validated SweepSpec into cells (hypothesis × variant × grid point × seed × GPU) and
-// summarises them as a plan. Deterministic, so workflows can re-expand after continue-as-new.
+// summarises them as a plan. A variant's gridConstraint sees the cell's params over the spec's
+// `inputShapes` (facts of the input files, e.g. the corpus dimension), so itq with m > d is left out
+// whether d is the synthetic `dim` or the width of a .npy corpus. Deterministic, so workflows can re-expand after continue-as-new.
 import { CONTROL_QUEUE, queueFor, type HypothesisId } from './definition.ts';
 import { HYPOTHESES } from './registry.ts';
 import type { SweepSpec } from './sweep-spec.ts';
@@ -35,7 +37,7 @@ export function expandHypothesisCells(spec: SweepSpec, h: HypothesisId): Cell[] 
     const axes = Object.entries(grid).filter(([axis]) => !(v.excludeAxes ?? []).includes(axis));
     for (const point of cartesian(axes)) {
       const params = { ...def.defaultParams, ...(spec.datasets[h] ?? {}), ...(spec.params[h] ?? {}), ...v.params, ...point };
-      if (v.gridConstraint && !v.gridConstraint.holds(params)) continue;
+      if (v.gridConstraint && !v.gridConstraint.holds({ ...(spec.inputShapes[h] ?? {}), ...params })) continue;
       for (const seed of spec.seeds) {
         for (const gpu of spec.gpus) {
           cells.push({ hypothesis: h, index: cells.length, kernel: def.kernel, variant, seed, gpu, queue: queueFor(gpu), params });
@@ -67,7 +69,7 @@ function skippedPoints(spec: SweepSpec, h: HypothesisId): string[] {
     if (!v.gridConstraint) continue;
     const axes = Object.entries(spec.grid[h] ?? def.grid).filter(([axis]) => !(v.excludeAxes ?? []).includes(axis));
     const base = { ...def.defaultParams, ...(spec.datasets[h] ?? {}), ...(spec.params[h] ?? {}), ...v.params };
-    const bad = cartesian(axes).filter((p) => !v.gridConstraint!.holds({ ...base, ...p }));
+    const bad = cartesian(axes).filter((p) => !v.gridConstraint!.holds({ ...(spec.inputShapes[h] ?? {}), ...base, ...p }));
     if (bad.length) out.push(`${variant}: ${bad.map((p) => Object.entries(p).map(([k, x]) => `${k}=${x}`).join(',')).join('; ')} left out (${v.gridConstraint.description})`);
   }
   return out;

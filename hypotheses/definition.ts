@@ -77,6 +77,9 @@ export interface HypothesisDefinition<S extends z.ZodTypeAny = z.ZodTypeAny> {
   pathParams: string[];
   minSeeds: number;
   settings: S;
+  /** settings whose defaults depend on the variants the sweep runs (H1: the primary binarizer is
+   * one the sweep ran), and the problems of explicit settings against them (key, message) */
+  resolveSettings?: (settings: z.infer<S>, variants: readonly string[]) => { settings: z.infer<S>; issues: Array<{ key: string; message: string }> };
   comparisons: (settings: z.infer<S>) => Comparison[];
   timeouts: { startToCloseMinutes: number; heartbeatSeconds: number };
   /**

@@ -37,6 +37,9 @@ export const SweepSpecSchema = z.object({
   params: perHypothesis(paramRecord).default({}),
   datasets: perHypothesis(paramRecord).default({}),
   settings: perHypothesis(paramRecord).default({}),
+  /** facts read from the input files' headers (e.g. H1 { dim, n_docs, n_queries }), filled in by
+   * `binllm sweep start`; the variants' gridConstraints read them (itq needs m ≤ d). Not kernel params. */
+  inputShapes: perHypothesis(z.record(z.string(), z.number())).default({}),
   alpha: z.number().gt(0).lt(0.5).default(0.05),
   concurrency: z.partialRecord(GpuNameSchema, z.number().int().positive()).default({}),
   force: z.boolean().default(false),
@@ -45,6 +48,7 @@ export const SweepSpecSchema = z.object({
 }).strict();
 
 export type SweepSpec = z.infer<typeof SweepSpecSchema>;
+export type InputShape = Record<string, number>;
 export interface SpecIssue { path: string; message: string }
 export type SpecResult =
   | { ok: true; spec: SweepSpec; warnings: SpecIssue[] }
@@ -116,6 +120,8 @@ export function validateSweepSpec(input: unknown): SpecResult {
     const settings = def.settings.safeParse(spec.settings[h] ?? {});
     if (!settings.success) {
       for (const i of settings.error.issues) issues.push({ path: jsonPath(['settings', h, ...i.path]), message: i.message });
+    } else if (def.resolveSettings) {
+      for (const i of def.resolveSettings(settings.data, variants).issues) issues.push({ path: jsonPath(['settings', h, i.key]), message: i.message });
     }
     for (const source of ['params', 'datasets'] as const) {
       for (const [k, v] of Object.entries(spec[source][h] ?? {})) {
@@ -141,7 +147,10 @@ export function validateSweepSpec(input: unknown): SpecResult {
 
 /** The settings of one hypothesis with its defaults applied (valid specs only). */
 export function hypothesisSettings(spec: SweepSpec, h: HypothesisId): Record<string, unknown> {
-  return HYPOTHESES[h].settings.parse(spec.settings[h] ?? {}) as Record<string, unknown>;
+  const def = HYPOTHESES[h];
+  const parsed = def.settings.parse(spec.settings[h] ?? {});
+  const resolved = def.resolveSettings ? def.resolveSettings(parsed, spec.variants[h] ?? def.defaultVariants).settings : parsed;
+  return resolved as Record<string, unknown>;
 }
 
 export function formatIssues(issues: SpecIssue[]): string {

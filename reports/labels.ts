@@ -51,6 +51,7 @@ export const TEST_LABELS: Record<string, string> = {
   'deterministic-check': 'deterministic check',
   friedman: 'Friedman (seeds as blocks)',
   'relative-degradation': 'relative degradation',
+  'bootstrap-ci': 'bootstrap CI (seeds × units)',
 };
 
 /** Tests whose "reject" means the claim holds. */

@@ -156,7 +156,8 @@ export async function loadReportData(sweepId: string, db: Queryable = getPool(),
 
   const runs: KernelRunRow[] = runRows.map((r) => ({
     kernel: String(r.kernel), kernelVersion: String(r.kernel_version), buildHash: str(r.build_hash), buildFlags: str(r.build_flags),
-    gpu: String(r.gpu), deviceName: str(r.device_name), worker: str(r.worker), runs: Number(r.runs), runsOk: Number(r.runs_ok),
+    gpu: String(r.gpu), deviceName: str(r.device_name), worker: str(r.worker),
+    inputs: (r.inputs ?? {}) as KernelRunRow['inputs'], runs: Number(r.runs), runsOk: Number(r.runs_ok),
     firstStarted: iso(r.first_started), lastFinished: iso(r.last_finished), kernelSeconds: num(r.kernel_seconds),
   }));
 

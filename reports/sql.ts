@@ -133,15 +133,15 @@ ORDER BY hypothesis, cell_index`,
   /** Kernel versions, build hashes, devices and run times of every cell the sweep ran or reused. */
   runs: (sweepId: string): Query => ({
     text: `SELECT r.kernel, r.kernel_version, r.build_hash, r.build ->> 'flags' AS build_flags, r.gpu,
-       r.device ->> 'name' AS device_name, r.worker,
+       r.device ->> 'name' AS device_name, r.worker, r.inputs,
        count(*)::int AS runs, count(*) FILTER (WHERE r.status = 'ok')::int AS runs_ok,
        min(r.started_at) AS first_started, max(r.finished_at) AS last_finished,
        sum(r.kernel_elapsed_s) AS kernel_seconds
 FROM sweep_cells sc
 JOIN runs r ON r.cell_key = sc.cell_key
 WHERE sc.sweep_id = $1
-GROUP BY 1, 2, 3, 4, 5, 6, 7
-ORDER BY 1, 2, 5, 6, 7`,
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+ORDER BY 1, 2, 5, 6, 7, 8::text`,
     values: [sweepId],
   }),
 } as const;

@@ -161,6 +161,8 @@ export interface KernelRunRow {
   gpu: string;
   deviceName: string | null;
   worker: string | null;
+  /** content fingerprints of the input files (runs.inputs): param → { path, size, sha256 } */
+  inputs?: Record<string, { path?: string; kind?: string; size?: number; sha256?: string | null }>;
   runs: number;
   runsOk: number;
   firstStarted: string | null;

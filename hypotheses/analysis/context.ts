@@ -23,6 +23,27 @@ export interface EvaluatedComparison {
   unmatched: UnmatchedObservation[];
   variant: string;
   baseline: string;
+  /** unit-level counterparts (comparison `<id>@<unit>`) evaluated for this comparison */
+  unitLevels?: string[];
+  /** every unit-level point has identical values in all (≥ 2) seeds: the variant is deterministic in the seed */
+  seedInvariant?: boolean;
+  /** set on a unit-level comparison: its unit (query, window …) */
+  unit?: string;
+}
+
+/** "query" → "queries", "window" → "windows". */
+export const plural = (unit: string) => (/[^aeiou]y$/.test(unit) ? `${unit.slice(0, -1)}ies` : `${unit}s`);
+
+/** The comparison a rule decides with, and its replication unit: the unit-level one (`<id>@<unit>`)
+ * when the variant is deterministic in the seed (its seeds are identical, so seed-level tests would
+ * see sd 0) and the kernel emitted per-unit values; otherwise the seed-level one. */
+export function decisive(ctx: RuleContext, id: string): { ec: EvaluatedComparison; unit: string; why: string | null } {
+  const ec = comparisonOf(ctx, id);
+  if (ec.seedInvariant && ec.unitLevels?.length) {
+    const unit = ec.unitLevels[0];
+    return { ec: comparisonOf(ctx, `${id}@${unit}`), unit, why: `every seed of ${ec.variant} gives the same per-${unit} values, so the ${unit} is the replication unit` };
+  }
+  return { ec, unit: 'seed', why: null };
 }
 
 /** The claim and opposite tests of one grid point. */

@@ -9,6 +9,9 @@
  *  B. Holm within each (hypothesis, family, test); Benjamini–Hochberg across the sweep (corrections.ts);
  *     seeds for 80% power for tests that did not reject;
  *  C. the verdict rule of each hypothesis (rules/h1.ts … h6.ts), H6 last since it reads H1–H4.
+ * Beside each comparison's seed-level tests, the same tests over the units of the kernels' values
+ * events (units.ts: queries, windows …) and a two-level bootstrap CI, as comparison `<id>@<unit>`;
+ * a rule decides with those when the variant is deterministic in the seed (context.ts `decisive`).
  */
 import { HYPOTHESIS_IDS, type HypothesisId } from '../definition.ts';
 import { HYPOTHESES } from '../registry.ts';
@@ -20,9 +23,10 @@ import { validateCells, validateRows } from './errors.ts';
 import { aggregatePoints, pairComparison, RowIndex } from './pairing.ts';
 import { addPower, testPoint } from './point-tests.ts';
 import { PAIR_FILTERS, RULES } from './rules/index.ts';
+import { UnitIndex, unitLevelTests, validateUnitSets } from './units.ts';
 import type {
   AnalysisInput, AnalysisSettings, CellStatus, GroupDescriptives, Hole, HypothesisAnalysis, MetricRow, SweepAnalysis, TestRecord,
-  UnmatchedObservation,
+  UnitValueSet, UnmatchedObservation,
 } from './types.ts';
 
 /** Metrics whose margins are declared in points on a 0–100 scale. When every stored value of such a
@@ -41,7 +45,7 @@ interface Work {
   analysisSettings: AnalysisSettings;
 }
 
-function evaluateHypothesis(h: HypothesisId, input: AnalysisInput, index: RowIndex): Work {
+function evaluateHypothesis(h: HypothesisId, input: AnalysisInput, index: RowIndex, units: UnitIndex): Work {
   const def = HYPOTHESES[h];
   const alpha = input.spec.alpha;
   const settings = hypothesisSettings(input.spec, h);
@@ -96,6 +100,23 @@ function evaluateHypothesis(h: HypothesisId, input: AnalysisInput, index: RowInd
     }
     work.comparisons.set(c.id, ec);
     work.records.push(...ec.records);
+    // The same comparison over the units of the kernel's values events (units.ts), when there are any.
+    if (units.size) {
+      const u = unitLevelTests(index, units, c, plan.scale, plan.margin, {
+        alpha, minSeeds: def.minSeeds, variantLabel: paired.variant, baselineLabel: paired.baseline, metric: paired.metric, baselineMetric: paired.baselineMetric,
+      });
+      ec.unitLevels = [...u.byUnit.keys()];
+      const all = [...u.byUnit.values()].flatMap((x) => x.points);
+      ec.seedInvariant = all.length > 0 && all.every((p) => p.seedInvariant);
+      for (const [unit, x] of u.byUnit) {
+        const uc = { ...c, id: `${c.id}@${unit}`, family: `${c.family}@${unit}` };
+        work.comparisons.set(uc.id, {
+          comparison: uc, plan: x.plan, effectiveMargin: x.plan.margin, points: [], records: x.records, groups: [], unmatched: [],
+          variant: paired.variant, baseline: paired.baseline, unit,
+        });
+        work.records.push(...x.records);
+      }
+    }
     work.groups.push(...ec.groups);
     work.unmatched.push(...ec.unmatched);
     work.analysisSettings.comparisons.push({
@@ -137,6 +158,7 @@ function jsonSafe<T>(x: T): T {
 export function analyzeSweepData(input: AnalysisInput): SweepAnalysis {
   validateRows(input.rows);
   validateCells(input.cells);
+  validateUnitSets(input.units ?? []);
   const { spec } = input;
   const alpha = spec.alpha;
   const rowsByH = new Map<HypothesisId, MetricRow[]>();
@@ -146,16 +168,27 @@ export function analyzeSweepData(input: AnalysisInput): SweepAnalysis {
   for (const c of input.cells) cellsByH.get(c.hypothesis as HypothesisId)?.push(c);
   const indexes = new Map<HypothesisId, RowIndex>();
   for (const id of HYPOTHESIS_IDS) indexes.set(id, new RowIndex(HYPOTHESES[id], rowsByH.get(id)!, cellsByH.get(id)!));
+  const unitsByH = new Map<HypothesisId, UnitValueSet[]>();
+  for (const u of input.units ?? []) {
+    const list = unitsByH.get(u.hypothesis as HypothesisId);
+    if (list) list.push(u); else unitsByH.set(u.hypothesis as HypothesisId, [u]);
+  }
 
   const listed = [...new Set(spec.hypotheses)];
   const order = [...listed.filter((h) => h !== 'H6'), ...listed.filter((h) => h === 'H6')];
   // A. tests
   const works = new Map<HypothesisId, Work>();
-  for (const h of order) works.set(h, evaluateHypothesis(h, input, indexes.get(h)!));
+  for (const h of order) works.set(h, evaluateHypothesis(h, input, indexes.get(h)!, new UnitIndex(unitsByH.get(h) ?? [])));
   // B. corrections and power
   for (const w of works.values()) applyHolm(w.records, alpha);
   applyBh([...works.values()].flatMap((w) => w.records), alpha);
   for (const w of works.values()) addPower(w.records, alpha);
+  // Power figures of unit-level tests count units, not seeds.
+  for (const w of works.values()) {
+    for (const r of w.records) {
+      if (r.details.unit && r.details.seedsFor80Power !== undefined) { r.details.unitsFor80Power = r.details.seedsFor80Power; delete r.details.seedsFor80Power; }
+    }
+  }
   // C. verdicts
   const previous = new Map<HypothesisId, HypothesisAnalysis>();
   for (const h of order) {
@@ -169,6 +202,8 @@ export function analyzeSweepData(input: AnalysisInput): SweepAnalysis {
       warn: (m) => w.warnings.push(m),
     };
     const result = RULES[h](ctx);
+    // Every record says which replication unit it used (unit-level ones already do).
+    for (const r of [...w.records, ...extra]) r.details.unit ??= 'seed';
     const holes = holesOf(cellsByH.get(h)!);
     let reason = result.reason;
     if (holes.length) {

@@ -93,7 +93,9 @@ export function testPoint(o: PointTestOptions, point: PointData): { records: Tes
   const shifted = d.map((x) => x - plan.companionMu);
   const tooFew = point.seeds.length < o.minSeeds;
   if (shifted.length >= 1) {
-    const w = wilcoxonSignedRank(shifted, null, { alternative: 'two-sided' });
+    // scipy.stats.wilcoxon's defaults: zero_method 'wilcox', method 'auto', no continuity correction
+    // (the normal approximation matters for unit-level tests: hundreds of tied per-query values).
+    const w = wilcoxonSignedRank(shifted, null, { alternative: 'two-sided', correction: false });
     records.push({
       comparison: o.comparison.id, family: o.comparison.family, metric: o.metric, grid: point.grid, test: 'wilcoxon-signed-rank',
       alternative: 'two-sided', margin: plan.margin, n: w.n, meanDiff: twoT.meanDifference, sdDiff: twoT.sd,

@@ -37,6 +37,23 @@ export interface MetricRow {
   tags: Record<string, Scalar>;
 }
 
+/** One `unit_values` row of a sweep's cell (a kernel's `values` event, KERNELS.md): the per-unit
+ * values of one metric and tags, with the unit ids they pair on. */
+export interface UnitValueSet {
+  hypothesis: string;
+  variant: string;
+  seed: number;
+  gpu: string;
+  params: Record<string, unknown>;
+  cellKey: string;
+  metric: string;
+  /** query | window | example … */
+  unit: string;
+  tags: Record<string, Scalar>;
+  ids: string[];
+  values: number[];
+}
+
 /** One row of `sweep_cells` (status of a cell of the sweep, including cells that never ran). */
 export interface CellStatus {
   hypothesis: string;
@@ -53,6 +70,8 @@ export interface AnalysisInput {
   spec: SweepSpec;
   rows: MetricRow[];
   cells: CellStatus[];
+  /** per-unit values of the sweep's cells (optional: without them only seed-level tests run) */
+  units?: UnitValueSet[];
 }
 
 /** Verdict strings as stored in `verdicts.verdict`. H1–H5 use the first three; H6 uses the last
@@ -78,6 +97,8 @@ export type GridPoint = Record<string, Scalar | null>;
  * - `deterministic-check`: H3's bits_per_param / peak_mem_bytes check, H4's bit-budget check
  *   (no p-value; `reject` = the check failed).
  * - `friedman`, `wilcoxon-signed-rank` (H6 with two families), `relative-degradation` (H6 per family).
+ * - `bootstrap-ci`: two-level bootstrap CI (seeds × units) of the mean of d (units.ts).
+ * Unit-level records (comparison `<id>@<unit>`) use the same names with details.unit = the unit.
  */
 export type TestName =
   | 'non-inferiority'
@@ -88,12 +109,17 @@ export type TestName =
   | 'wilcoxon-signed-rank'
   | 'deterministic-check'
   | 'friedman'
-  | 'relative-degradation';
+  | 'relative-degradation'
+  /** two-level (seeds × units) percentile bootstrap CI of a mean (units.ts); no p-value */
+  | 'bootstrap-ci';
 
 export type Alternative = 'two-sided' | 'greater' | 'less';
 
 /** Free-form but documented details of a test record (`stat_tests.details`). */
 export interface TestDetails {
+  /** the replication unit the test used: 'seed', or the unit of a values event ('query', 'window' …);
+   * a bootstrap CI says 'seed×query' … */
+  unit?: string;
   role?: 'primary' | 'secondary';
   /** the comparison's claim, direction and pairing as used */
   claim?: Claim;

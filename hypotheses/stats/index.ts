@@ -17,3 +17,4 @@ export * from './wilcoxon.js';
 export * from './friedman.js';
 export * from './multipleComparisons.js';
 export * from './power.js';
+export * from './bootstrap.js';

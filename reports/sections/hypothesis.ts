@@ -185,15 +185,17 @@ function testsBlocks(s: HypothesisSection): Block[] {
   });
   // tables: one per comparison of the definition; other records (H6) one per kind of test
   const known = new Set(s.design.comparisons.map((c) => c.id));
-  const groupOf = (r: TestRecord) => (known.has(r.comparison) ? r.comparison : `test:${r.test}`);
+  // unit-level records (`<id>@query`, `<id>@window`: tests over units, hypotheses/analysis/units.ts) get their own table
+  const groupOf = (r: TestRecord) => (known.has(r.comparison) || r.comparison.includes('@') ? r.comparison : `test:${r.test}`);
   const order = [...new Set([...s.design.comparisons.map((c) => c.id), ...rows.map(groupOf)])];
   for (const gid of order) {
     const crow = rows.filter((r) => groupOf(r) === gid);
     if (!crow.length) continue;
     const cid = gid.startsWith('test:') ? gid.slice(5) : gid;
+    if (cid.includes('@')) { blocks.push({ kind: 'heading', level: 4, text: `${cid} (over ${cid.split('@')[1]} units: per-unit means over seeds; bootstrap CI over seeds × units)`, id: `${id}-tests-${cid.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` }); }
     const c = s.design.comparisons.find((x) => x.id === cid);
     const gridKeys = orderKeys([...new Set(crow.flatMap((r) => Object.keys(r.grid)))], s);
-    blocks.push({ kind: 'heading', level: 4, text: c ? `${cid} (${c.role})` : TEST_LABELS[cid] ?? cid, id: `${id}-tests-${cid.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` });
+    if (!cid.includes('@')) blocks.push({ kind: 'heading', level: 4, text: c ? `${cid} (${c.role})` : TEST_LABELS[cid] ?? cid, id: `${id}-tests-${cid.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` });
     if (c) blocks.push({ kind: 'paragraph', content: [c.description, '. ', muted(`Claim: ${c.claim}.`)] });
     let prevGrid = '';
     blocks.push({

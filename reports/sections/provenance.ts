@@ -2,7 +2,14 @@
 // workers and times, and the query that lists every hole of the sweep.
 import { code, muted, strong, warn, type Block, type Inline } from '../document.ts';
 import { fmtDuration, fmtInt, fmtTime, prettyJson } from '../format.ts';
-import type { ReportData } from '../types.ts';
+import type { KernelRunRow, ReportData } from '../types.ts';
+
+/** One line per input file: param, path, size and the first 12 hex digits of its content hash. */
+function inputsCell(inputs: KernelRunRow['inputs']): Inline[] {
+  const e = Object.entries(inputs ?? {});
+  if (!e.length) return [muted('—')];
+  return e.flatMap(([k, f], i) => [i ? '; ' : '', `${k} = ${f.path ?? '?'} (${f.kind === 'missing' ? 'missing' : `${fmtInt(f.size ?? 0)} B, `}`, code((f.sha256 ?? '').slice(0, 12)), ')']);
+}
 
 export function provenanceBlocks(d: ReportData): Block[] {
   const s = d.sweep;
@@ -28,15 +35,15 @@ export function provenanceBlocks(d: ReportData): Block[] {
     blocks.push({
       kind: 'table', className: 'runs',
       columns: [
-        { header: 'Kernel' }, { header: 'Version' }, { header: 'Build hash' }, { header: 'Build flags' }, { header: 'GPU' }, { header: 'Device' }, { header: 'Worker' },
+        { header: 'Kernel' }, { header: 'Version' }, { header: 'Build hash' }, { header: 'Build flags' }, { header: 'GPU' }, { header: 'Device' }, { header: 'Worker' }, { header: 'Inputs (sha-256)' },
         { header: 'Runs (ok)', align: 'right' }, { header: 'First start', nowrap: true }, { header: 'Last finish', nowrap: true }, { header: 'Kernel time', align: 'right' },
       ],
       rows: runs.map((r) => [
-        [code(r.kernel)], [r.kernelVersion], [r.buildHash ? code(r.buildHash) : muted('—')], [r.buildFlags ?? '—'], [r.gpu], [r.deviceName ?? '—'], [r.worker ?? '—'],
+        [code(r.kernel)], [r.kernelVersion], [r.buildHash ? code(r.buildHash) : muted('—')], [r.buildFlags ?? '—'], [r.gpu], [r.deviceName ?? '—'], [r.worker ?? '—'], inputsCell(r.inputs),
         [r.runsOk === r.runs ? fmtInt(r.runs) : warn(`${fmtInt(r.runs)} (${fmtInt(r.runsOk)} ok)`)], [fmtTime(r.firstStarted)], [fmtTime(r.lastFinished)], [fmtDuration(r.kernelSeconds)],
       ]),
       sql: d.provenance.runs.sql,
-      notes: [['Cells reused from earlier sweeps (same cell_key) keep the kernel version, build, device and times of the run that produced them.']],
+      notes: [['Cells reused from earlier sweeps (same cell_key) keep the kernel version, build, device and times of the run that produced them. The cell_key covers the content (sha-256) of every input file, so a changed file is a new cell.']],
     });
   } else {
     blocks.push({ kind: 'paragraph', tone: 'warn', content: [strong('No runs: '), 'no cell of this sweep is linked to a run.'] });

@@ -1,6 +1,14 @@
 /**
- * H1 verdict, for the primary binarizer (settings.primaryBinarizer; the others are evaluated the
- * same way and reported in keyNumbers.binarizers).
+ * H1 verdict, for the primary binarizer (settings.primaryBinarizer, which must be a variant the
+ * sweep ran; by default the first of rhp, itq, sign that it ran — definitions/h1.ts resolveSettings;
+ * the others are evaluated the same way and reported in keyNumbers.binarizers).
+ * The nDCG test uses raw binary retrieval or Hamming candidates re-ranked with the float query
+ * (settings.ndcgRetrieval = 'raw' | 'rescored'; rescored has one point per rescore_multiplier, and
+ * every one at m* must pass); the other mode is tested as a secondary comparison and reported in
+ * keyNumbers.ndcgOtherRetrievalAtMStar.
+ * Replication unit: the seed; but a binarizer whose seeds give identical per-query values (sign on a
+ * fixed corpus) is decided by the same tests over queries (comparisons `overlap-<b>@query`,
+ * `ndcg-<b>@query`; context.ts `decisive`), and the reason and keyNumbers.unit say so.
  *
  * m* = the smallest code length m in the grid such that, for every k observed (normally 10 and
  * 50), the one-sided test H0: mean overlap@k ≤ overlapThreshold rejects after Holm within the
@@ -15,7 +23,7 @@
  *                  the margin (opposite one-sided test, Holm);
  *   inconclusive — otherwise; "(too few seeds)" when no overlap point has minSeeds seeds.
  */
-import { comparisonOf, fnum, fp, missingGridPoints, outcomes, pointNumbers, type PointOutcome, type RuleContext, type RuleResult } from '../context.ts';
+import { comparisonOf, decisive, plural, fnum, fp, missingGridPoints, outcomes, pointNumbers, type PointOutcome, type RuleContext, type RuleResult } from '../context.ts';
 import type { Scalar } from '../types.ts';
 
 export interface BinarizerOutcome {
@@ -26,6 +34,9 @@ export interface BinarizerOutcome {
   ks: Scalar[];
   perM: Array<{ m: Scalar | null; missing?: boolean; qualifies: boolean; belowAtSomeK: boolean; lcb: Record<string, number | null>; pHolm: Record<string, number | null> }>;
   ndcgAtMStar: Record<string, unknown> | null;
+  /** replication unit of the overlap tests that decided ('seed', or 'query' for a deterministic binarizer) */
+  unit: string;
+  unitNote: string | null;
 }
 
 const sortScalars = (xs: Array<Scalar | null>) => xs.sort((a, b) => {
@@ -37,15 +48,18 @@ const sortScalars = (xs: Array<Scalar | null>) => xs.sort((a, b) => {
 });
 
 export function evaluateBinarizer(ctx: RuleContext, b: string, threshold: number, margin: number): BinarizerOutcome {
-  const ovc = comparisonOf(ctx, `overlap-${b}`);
+  // A deterministic binarizer (sign on a fixed corpus) is tested over queries, not identical seeds.
+  const ovd = decisive(ctx, `overlap-${b}`);
+  const ndd = decisive(ctx, `ndcg-${b}`);
+  const ovc = ovd.ec;
   const ov = outcomes(ovc);
-  const nd = outcomes(comparisonOf(ctx, `ndcg-${b}`));
+  const nd = outcomes(ndd.ec);
   // (m, k) points the cells targeted but that have no observation (their cells failed …): such an m
   // cannot qualify, and it also prevents "no m can qualify" from being concluded.
   const missing = ov.length ? missingGridPoints(ctx, ovc, ov.map((p) => p.grid)) : [];
   const ks = sortScalars([...new Set([...ov, ...missing.map((grid) => ({ grid }))].map((p) => p.grid.k ?? null))]).filter((k): k is Scalar => k !== null);
   const ms = sortScalars([...new Set([...ov, ...missing.map((grid) => ({ grid }))].map((p) => p.grid.bits ?? null))]);
-  const base = { binarizer: b, ks, mStar: null, perM: [], ndcgAtMStar: null };
+  const base = { binarizer: b, ks, mStar: null, perM: [], ndcgAtMStar: null, unit: ovd.unit, unitNote: ovd.why ?? ndd.why };
   if (!ov.length) return { ...base, status: 'no-data', detail: `no overlap_at_k observations for ${b}` };
   const at = (m: Scalar | null, k: Scalar | null): PointOutcome | undefined => ov.find((p) => (p.grid.bits ?? null) === m && (p.grid.k ?? null) === k);
   const kList: Array<Scalar | null> = ks.length ? ks : [null];
@@ -74,7 +88,9 @@ export function evaluateBinarizer(ctx: RuleContext, b: string, threshold: number
     }
     return { ...out, status: 'inconclusive', detail: `no m* for ${b}: no m whose Holm-adjusted one-sided test of mean overlap > ${threshold} rejects for every k (${ks.join(', ') || 'k n/a'}); best LCBs ${perM.map((x) => `m=${x.m}: ${Object.values(x.lcb).map((v) => fnum(v)).join('/')}`).join(', ')}` };
   }
-  const ndAt = nd.find((p) => (p.grid.bits ?? null) === star.m);
+  // Rescored retrieval has one point per rescore_multiplier at m*: all of them must pass (the worst decides).
+  const ndAll = nd.filter((p) => (p.grid.bits ?? null) === star.m);
+  const ndAt = ndAll.find((p) => p.contradicted) ?? ndAll.find((p) => !p.passed) ?? ndAll[0];
   const ndcgAtMStar = ndAt ? pointNumbers(ndAt) : null;
   const res = { ...out, ndcgAtMStar };
   if (!ndAt) return { ...res, status: 'inconclusive', detail: `m* = ${mStar} for ${b}, but no paired binary/float nDCG@10 at m*` };
@@ -88,11 +104,19 @@ export function evaluateBinarizer(ctx: RuleContext, b: string, threshold: number
   return { ...res, status: 'inconclusive', detail: `m* = ${mStar} for ${b}, but binary nDCG@10 non-inferiority to float (margin ${margin}) is not shown at m* (mean diff ${fnum(ndAt.claim.meanDiff)}, LCB ${fnum(ndAt.claim.details.confidenceBound as number)}, Holm p = ${fp(ndAt.claim.pHolm)})` };
 }
 
+function otherRetrieval(ctx: RuleContext, s: { primaryBinarizer: string; ndcgRetrieval: 'raw' | 'rescored' }, mStar: Scalar | null): Record<string, unknown> | null {
+  const other = ctx.comparisons.get(`ndcg-${s.primaryBinarizer}-${s.ndcgRetrieval === 'raw' ? 'rescored' : 'raw'}`);
+  if (!other || mStar === null) return null;
+  const m = mStar === 'd' ? null : mStar;
+  const pts = outcomes(other).filter((p) => (p.grid.bits ?? null) === m);
+  return { retrieval: s.ndcgRetrieval === 'raw' ? 'rescored' : 'raw', points: pts.map(pointNumbers) };
+}
+
 export function ruleH1(ctx: RuleContext): RuleResult {
-  const s = ctx.settings as { overlapThreshold: number; ndcgMargin: number; primaryBinarizer: string };
+  const s = ctx.settings as { overlapThreshold: number; ndcgMargin: number; primaryBinarizer: string; ndcgRetrieval: 'raw' | 'rescored' };
   // the primary binarizer, and the others only when the sweep ran them
   const ran = new Set(ctx.cells.map((c) => c.variant));
-  const binarizers = [...ctx.comparisons.keys()].filter((id) => id.startsWith('overlap-')).map((id) => id.slice('overlap-'.length))
+  const binarizers = [...ctx.comparisons.keys()].filter((id) => id.startsWith('overlap-') && !id.includes('@')).map((id) => id.slice('overlap-'.length))
     .filter((b) => b === s.primaryBinarizer || ran.has(b));
   const all = binarizers.map((b) => evaluateBinarizer(ctx, b, s.overlapThreshold, s.ndcgMargin));
   const primary = all.find((x) => x.binarizer === s.primaryBinarizer)!;
@@ -104,14 +128,19 @@ export function ruleH1(ctx: RuleContext): RuleResult {
     decidedWith: `m*: Holm-adjusted one-sided t-tests of H0: mean overlap ≤ ${s.overlapThreshold} (family H1-overlap-${s.primaryBinarizer}); nDCG: Holm-adjusted one-sided non-inferiority t-test (family H1-ndcg-${s.primaryBinarizer})`,
     overlapByM: primary.perM,
     ndcgAtMStar: primary.ndcgAtMStar,
-    binarizers: Object.fromEntries(all.map((x) => [x.binarizer, { status: x.status, mStar: x.mStar, detail: x.detail }])),
+    binarizers: Object.fromEntries(all.map((x) => [x.binarizer, { status: x.status, mStar: x.mStar, detail: x.detail, unit: x.unit }])),
+    unit: primary.unit,
+    ndcgRetrieval: s.ndcgRetrieval,
+    // the other retrieval mode (raw or rescored) at m*, reported beside the one that decides
+    ndcgOtherRetrievalAtMStar: otherRetrieval(ctx, s, primary.mStar),
   };
   const others = all.filter((x) => x !== primary).map((x) => `${x.binarizer}: ${x.status === 'no-data' ? 'no data' : `m* = ${x.mStar ?? 'none'}`}`).join(', ');
-  const tail = others ? ` [other binarizers: ${others}]` : '';
+  const unitText = primary.unitNote ? ` (tested over ${plural(primary.unit)}: ${primary.unitNote})` : '';
+  const tail = `${unitText}${others ? ` [other binarizers: ${others}]` : ''}`;
   switch (primary.status) {
     case 'supported': return { verdict: 'supported', reason: `supported: ${primary.detail}${tail}`, keyNumbers };
     case 'rejected': return { verdict: 'rejected', reason: `rejected: ${primary.detail}${tail}`, keyNumbers };
-    case 'too-few-seeds': return { verdict: 'inconclusive', reason: `inconclusive (too few seeds): ${primary.detail}`, keyNumbers };
+    case 'too-few-seeds': return { verdict: 'inconclusive', reason: `inconclusive (too few seeds): ${primary.detail}${unitText}`, keyNumbers };
     default: return { verdict: 'inconclusive', reason: `inconclusive: ${primary.detail}${tail}`, keyNumbers };
   }
 }
