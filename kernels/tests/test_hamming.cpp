@@ -476,8 +476,8 @@ static int write_fixtures(const std::string& dir) {
   std::string cj, qj, qr = "query-id\tcorpus-id\tscore\n";
   for (size_t i = 0; i < o.n_docs; ++i) cj += "{\"_id\": \"doc" + std::to_string(i) + "\", \"text\": \"t\"}\n";
   for (size_t q = 0; q < o.n_queries; ++q) {
-    qj += "{\"_id\": \"q" + std::to_string(q) + "\", \"text\": \"t\"}\n";
-    for (auto& r : ds.qrels[q]) qr += "q" + std::to_string(q) + "\tdoc" + std::to_string(r.first) + "\t" + std::to_string(r.second) + "\n";
+    qj += "{\"_id\": \"query-" + std::to_string(q) + "\", \"text\": \"t\"}\n";
+    for (auto& r : ds.qrels[q]) qr += "query-" + std::to_string(q) + "\tdoc" + std::to_string(r.first) + "\t" + std::to_string(r.second) + "\n";
   }
   write_text(dir + "/beir/corpus.jsonl", cj);
   write_text(dir + "/beir/queries.jsonl", qj);
