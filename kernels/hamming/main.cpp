@@ -372,7 +372,7 @@ void run(binllm::RunContext& ctx) {
                   Json::object({{"bits", m}, {"threads", threads}}));
   ctx.emit.metric("queries_per_s_binary", static_cast<double>(nq) / std::max(binary_s, 1e-9),
                   Json::object({{"bits", m}, {"threads", threads}, {"simd", on_cuda ? std::string("cuda") : simd_name}}));
-  ctx.emit.metric("elapsed_s", ctx.emit.elapsed_s());
+  ctx.emit.metric("elapsed_s", ctx.emit.elapsed_s(), Json::object({{"threads", threads}}));
 }
 
 }  // namespace
