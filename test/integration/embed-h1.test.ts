@@ -88,6 +88,14 @@ test('embed: the NumPy encoder reproduces sentence-transformers\' reference vect
   assert.equal(out.self_check, 'ok');
   assert.ok(out.sentences >= 5);
   assert.ok(out.max_abs_diff <= 1e-4, `max |diff| ${out.max_abs_diff}`);
+  // a reference off by 2e-4 in one component fails the check (exit 3), naming sentence and dim
+  const ref = JSON.parse(readFileSync(path.join(repoRoot, 'tools', 'embed', 'reference_vectors.json'), 'utf8'));
+  ref.vectors[2][5] += 2e-4;
+  const bad = path.join(tmp, 'bad-reference.json');
+  writeFileSync(bad, JSON.stringify(ref));
+  const r2 = spawnSync(python, [path.join(repoRoot, 'tools', 'embed', 'embed.py'), '--self-check', '--reference', bad], { encoding: 'utf8' });
+  assert.equal(r2.status, 3, r2.stderr);
+  assert.match(r2.stderr, /self-check: sentence 2 .*dim 5/);
 });
 
 test('embed: bad BEIR input exits 2 naming the file and line', () => {

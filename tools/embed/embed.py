@@ -310,9 +310,13 @@ class Progress:
         sys.stderr.flush()
 
 
-def embed_beir(enc, beir_dir, out_dir, batch_size):
-    docs = read_jsonl(os.path.join(beir_dir, "corpus.jsonl"), doc_text)
-    queries = read_jsonl(os.path.join(beir_dir, "queries.jsonl"), query_text)
+def read_beir(beir_dir):
+    """(docs, queries): [(id, text)] in corpus.jsonl / queries.jsonl order."""
+    return (read_jsonl(os.path.join(beir_dir, "corpus.jsonl"), doc_text),
+            read_jsonl(os.path.join(beir_dir, "queries.jsonl"), query_text))
+
+
+def embed_beir(enc, docs, queries, out_dir, batch_size):
     os.makedirs(out_dir, exist_ok=True)
     for name, rows in (("corpus", docs), ("queries", queries)):
         x = enc.encode([t for _, t in rows], batch_size, Progress(name, len(rows)))
@@ -332,6 +336,7 @@ def main(argv=None):
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--self-check", action="store_true", help="only run the reference-vector check")
     ap.add_argument("--skip-self-check", action="store_true", help="for a --model other than the reference's")
+    ap.add_argument("--reference", default=REFERENCE, help="reference vectors of the self-check (JSON)")
     a = ap.parse_args(argv)
     try:
         if not a.self_check and not a.beir_dir:
@@ -340,15 +345,16 @@ def main(argv=None):
             raise InputError(f"--batch-size must be >= 1 (got {a.batch_size})")
         if a.beir_dir and not os.path.isdir(a.beir_dir):
             raise InputError(f"beir_dir '{a.beir_dir}' is not a folder")
+        beir = read_beir(a.beir_dir) if a.beir_dir else None  # bad input fails before the model loads
         model_dir = a.model or default_model_dir()
         if not os.path.isdir(model_dir):
             raise ResourceError(f"--model '{model_dir}' is not a folder")
         enc = Encoder(model_dir)
         if not a.skip_self_check:
-            worst, n = self_check(enc)
+            worst, n = self_check(enc, a.reference)
             print(json.dumps({"self_check": "ok", "sentences": n, "max_abs_diff": worst}))
         if not a.self_check:
-            embed_beir(enc, a.beir_dir, a.out or a.beir_dir, a.batch_size)
+            embed_beir(enc, *beir, a.out or a.beir_dir, a.batch_size)
     except InputError as e:
         print(f"embed: {e}", file=sys.stderr)
         return 2
