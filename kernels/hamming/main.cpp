@@ -2,6 +2,7 @@
 // binarize corpus and queries, exact float cosine top-k vs exact Hamming top-k, retrieval metrics.
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "binllm/protocol.hpp"
@@ -16,7 +17,11 @@ namespace h1 = binllm::h1;
 
 namespace {
 
-const char* kVersion = "0.3.0";
+// 0.4.0: per-query values, rescored metrics, run-time SIMD choice (simd param), threads tags.
+const char* kVersion = "0.4.0";
+
+// Rescoring multiplier: the Hamming search fetches rescore_multiplier * k candidates.
+constexpr int64_t kRescoreMultiplierDefault = 4, kRescoreMultiplierMin = 1, kRescoreMultiplierMax = 1000;
 
 struct Params {
   std::string dataset;
@@ -27,6 +32,9 @@ struct Params {
   std::vector<int64_t> ks;
   h1::ItqOptions itq;
   bool cuda_check = true;
+  h1::SimdPath simd = h1::SimdPath::Auto;
+  int rescore_multiplier = static_cast<int>(kRescoreMultiplierDefault);
+  std::string rescore_vectors;
 };
 
 const std::vector<std::string> kSyntheticKeys = {"n_docs",       "n_queries",   "dim",        "n_topics",
@@ -51,6 +59,10 @@ Params read_params(binllm::Config& cfg) {
   p.itq.iters = static_cast<int>(cfg.get_int("itq_iters", 50, 0, 10000));
   p.itq.train_max = static_cast<size_t>(cfg.get_int("itq_train_max", 5000, 1, 100000000));
   p.cuda_check = cfg.get_bool("cuda_check", true);
+  p.simd = h1::parse_simd_path(cfg.get_string("simd", "auto", {"auto", "portable", "avx2", "avx512"}));
+  p.rescore_multiplier = static_cast<int>(
+      cfg.get_int("rescore_multiplier", kRescoreMultiplierDefault, kRescoreMultiplierMin, kRescoreMultiplierMax));
+  p.rescore_vectors = cfg.get_string("rescore_vectors", "binary", {"binary", "float"});
   if (p.binarizer != "itq") {
     for (const char* k : {"itq_iters", "itq_train_max"})
       if (cfg.has(k)) cfg.fail(k, "only applies to binarizer \"itq\"");
@@ -127,6 +139,7 @@ h1::Dataset load_files(const Params& p) {
                         p.queries_npy + "' has " + std::to_string(ds.queries.rows) + " rows (rows must follow queries.jsonl order)");
     size_t skipped = 0;
     ds.qrels = h1::read_qrels_tsv(qr, query_ids, doc_ids, &skipped);
+    ds.query_ids = query_ids;
     ds.has_qrels = true;
     bool any_relevant = false;
     for (auto& row : ds.qrels)
@@ -188,10 +201,19 @@ void run(binllm::RunContext& ctx) {
     if (m > h1::cuda::kMaxBits) cfg.fail("bits", "exceeds the CUDA path's limit of " + std::to_string(h1::cuda::kMaxBits));
   }
 #endif
+  // A forced SIMD path the CPU lacks is a missing resource (exit 3), named.
+  h1::SimdPath simd;
+  try {
+    simd = h1::resolve_simd_path(p.simd);
+  } catch (const std::invalid_argument& e) {
+    throw binllm::ResourceError(std::string("parameter 'simd': ") + e.what());
+  }
+  const std::string simd_name = h1::simd_path_name(simd);
+  if (ds.query_ids.empty())
+    for (size_t q = 0; q < nq; ++q) ds.query_ids.push_back("q" + std::to_string(q));
   ctx.start();
   binllm::log("hamming: " + ds.description + ", " + std::to_string(nq) + " queries, binarizer " + p.binarizer +
-              ", m = " + std::to_string(m) + ", popcount path " + h1::hamming_simd_path() + ", threads " +
-              std::to_string(threads));
+              ", m = " + std::to_string(m) + ", SIMD path " + simd_name + ", threads " + std::to_string(threads));
 
   // ---- binarize
   h1::Encoder enc;
@@ -222,10 +244,10 @@ void run(binllm::RunContext& ctx) {
   // ---- exact Hamming search
   h1::TopK btop;
   double binary_s = 0;
+  h1::HammingIndex index(db);
   if (!on_cuda) {
-    h1::HammingIndex index(db);
     t0 = std::chrono::steady_clock::now();
-    btop = h1::hamming_knn(index, qc, kmax, threads, phase("search_binary"));
+    btop = h1::hamming_knn(index, qc, kmax, threads, phase("search_binary"), simd);
     binary_s = seconds_since(t0);
   } else {
 #ifdef BINLLM_WITH_CUDA
@@ -238,8 +260,7 @@ void run(binllm::RunContext& ctx) {
     if (gpu.mem_bw_bytes_per_s > 0)
       ctx.emit.metric("bandwidth_fraction_cuda", bytes / tm.kernel_s / gpu.mem_bw_bytes_per_s, Json::object({{"bits", m}}));
     if (p.cuda_check) {
-      h1::HammingIndex index(db);
-      h1::TopK ref = h1::hamming_knn(index, qc, kmax, threads);
+      h1::TopK ref = h1::hamming_knn(index, qc, kmax, threads, nullptr, simd);
       if (ref.ids != btop.ids || ref.dist != btop.dist)
         throw std::runtime_error("CUDA top-k differs from the CPU top-k (cuda_check)");
       binllm::log("hamming: cuda_check passed (GPU top-k ids identical to CPU)");
@@ -247,53 +268,111 @@ void run(binllm::RunContext& ctx) {
 #endif
   }
 
-  // ---- metrics
+  // ---- rescoring: Hamming candidates (rescore_multiplier * k) re-ranked by a float score
+  const int mult = p.rescore_multiplier;
+  const int kc_max = static_cast<int>(std::min<size_t>(n, static_cast<size_t>(mult) * static_cast<size_t>(kmax)));
+  h1::TopK cand = kc_max <= kmax ? btop : h1::hamming_knn(index, qc, kc_max, threads, phase("search_candidates"), simd);
+  h1::RescoreFn score;
+  std::vector<float> qproj;  // nq x m: the float query in code space (rescore_vectors "binary")
+  if (h1::parse_rescore_vectors(p.rescore_vectors) == h1::RescoreVectors::Float) {
+    score = [&](size_t q, int32_t id) { return h1::dot(queries_n.row(q), corpus_n.row(id), corpus_n.cols); };
+  } else {
+    // sentence-transformers: float query . (2 * bits - 1); rhp/itq project the query first.
+    qproj.assign(nq * static_cast<size_t>(m), 0.f);
+    std::vector<float> scratch(static_cast<size_t>(d));
+    for (size_t q = 0; q < nq; ++q) enc.project_row(queries_n.row(q), qproj.data() + q * m, scratch.data());
+    score = [&](size_t q, int32_t id) {
+      const float* y = qproj.data() + q * m;
+      float s = 0;
+      for (int j = 0; j < m; ++j) s += db.bit(static_cast<size_t>(id), j) ? y[j] : -y[j];
+      return s;
+    };
+  }
+  // The rescored top k of every k (ks and 10 for nDCG): rows sorted (score desc, id asc).
+  auto rescored_at = [&](int k) {
+    const int kc = static_cast<int>(std::min<size_t>(n, static_cast<size_t>(mult) * static_cast<size_t>(k)));
+    h1::TopK pre;  // the first kc Hamming candidates of each query (nq x kc)
+    pre.nq = nq;
+    pre.k = kc;
+    for (size_t q = 0; q < nq; ++q) pre.ids.insert(pre.ids.end(), cand.ids_row(q), cand.ids_row(q) + kc);
+    return h1::rescore_topk(pre, k, score);
+  };
+
+  // ---- metrics: the mean over queries as a metric, the per-query values beside it
   const Json tb = Json::object({{"bits", m}});
+  auto with_rescore = [&](Json t) {  // tags of a rescored metric
+    t.set("rescore_multiplier", mult);
+    t.set("rescore_vectors", p.rescore_vectors);
+    return t;
+  };
+  // Emits mean(vals) and the per-query values; rows[i] is the query row of vals[i].
+  auto emit_query_metric = [&](const std::string& name, const std::vector<double>& vals,
+                               const std::vector<size_t>& rows, const Json& tags) {
+    double sum = 0;
+    for (double v : vals) sum += v;
+    ctx.emit.metric(name, sum / static_cast<double>(vals.size()), tags);
+    std::vector<std::string> ids;
+    for (size_t r : rows) ids.push_back(ds.query_ids[r]);
+    ctx.emit.values(name, "query", ids, vals, tags);
+  };
+  std::vector<size_t> all_rows(nq), judged_rows;
+  for (size_t q = 0; q < nq; ++q) all_rows[q] = q;
+  std::map<int, h1::TopK> rescored;
+  for (auto k64 : p.ks) rescored[static_cast<int>(k64)] = rescored_at(static_cast<int>(k64));
   for (auto k64 : p.ks) {
     const int k = static_cast<int>(k64);
-    double ov = 0;
-    for (size_t q = 0; q < nq; ++q) ov += h1::overlap_at_k(ftop.ids_row(q), btop.ids_row(q), k);
-    ctx.emit.metric("overlap_at_k", ov / static_cast<double>(nq), Json::object({{"bits", m}, {"k", k}}));
+    const Json tk = Json::object({{"bits", m}, {"k", k}});
+    std::vector<double> ov(nq), ovr(nq);
+    for (size_t q = 0; q < nq; ++q) {
+      ov[q] = h1::overlap_at_k(ftop.ids_row(q), btop.ids_row(q), k);
+      ovr[q] = h1::overlap_at_k(ftop.ids_row(q), rescored[k].ids_row(q), k);
+    }
+    emit_query_metric("overlap_at_k", ov, all_rows, tk);
+    emit_query_metric("overlap_at_k_rescored", ovr, all_rows, with_rescore(tk));
   }
   if (ds.has_qrels) {
-    size_t judged = 0;
     for (size_t q = 0; q < nq; ++q)
       for (auto& r : ds.qrels[q])
         if (r.second > 0) {
-          ++judged;
+          judged_rows.push_back(q);
           break;
         }
-    if (judged == 0) throw ConfigError("qrels: no query has a relevant document");
+    if (judged_rows.empty()) throw ConfigError("qrels: no query has a relevant document");
     for (auto k64 : p.ks) {
       const int k = static_cast<int>(k64);
-      double rf = 0, rb = 0;
-      for (size_t q = 0; q < nq; ++q) {
-        bool any = false;
-        for (auto& r : ds.qrels[q]) any = any || r.second > 0;
-        if (!any) continue;
-        rf += h1::recall_at_k(ftop.ids_row(q), kmax, ds.qrels[q], k);
-        rb += h1::recall_at_k(btop.ids_row(q), kmax, ds.qrels[q], k);
+      std::vector<double> rf, rb, rr;
+      for (size_t q : judged_rows) {
+        rf.push_back(h1::recall_at_k(ftop.ids_row(q), kmax, ds.qrels[q], k));
+        rb.push_back(h1::recall_at_k(btop.ids_row(q), kmax, ds.qrels[q], k));
+        rr.push_back(h1::recall_at_k(rescored[k].ids_row(q), k, ds.qrels[q], k));
       }
       const Json tk = Json::object({{"bits", m}, {"k", k}});
-      ctx.emit.metric("recall_at_k_float", rf / static_cast<double>(judged), tk);
-      ctx.emit.metric("recall_at_k_binary", rb / static_cast<double>(judged), tk);
+      emit_query_metric("recall_at_k_float", rf, judged_rows, tk);
+      emit_query_metric("recall_at_k_binary", rb, judged_rows, tk);
+      emit_query_metric("recall_at_k_rescored", rr, judged_rows,
+                        with_rescore(tk));
     }
-    double nf = 0, nb = 0;
-    for (size_t q = 0; q < nq; ++q) {
-      bool any = false;
-      for (auto& r : ds.qrels[q]) any = any || r.second > 0;
-      if (!any) continue;
-      nf += h1::ndcg_at_k(ftop.ids_row(q), kmax, ds.qrels[q], 10);
-      nb += h1::ndcg_at_k(btop.ids_row(q), kmax, ds.qrels[q], 10);
+    const int k10 = static_cast<int>(std::min<size_t>(10, n));
+    const h1::TopK r10 = rescored.count(k10) ? rescored[k10] : rescored_at(k10);
+    std::vector<double> nf, nb, nr;
+    for (size_t q : judged_rows) {
+      nf.push_back(h1::ndcg_at_k(ftop.ids_row(q), kmax, ds.qrels[q], 10));
+      nb.push_back(h1::ndcg_at_k(btop.ids_row(q), kmax, ds.qrels[q], 10));
+      nr.push_back(h1::ndcg_at_k(r10.ids_row(q), k10, ds.qrels[q], 10));
     }
-    ctx.emit.metric("ndcg_at_10_float", nf / static_cast<double>(judged), tb);
-    ctx.emit.metric("ndcg_at_10_binary", nb / static_cast<double>(judged), tb);
+    emit_query_metric("ndcg_at_10_float", nf, judged_rows, tb);
+    emit_query_metric("ndcg_at_10_binary", nb, judged_rows, tb);
+    emit_query_metric("ndcg_at_10_rescored", nr, judged_rows,
+                      with_rescore(tb));
   }
   ctx.emit.metric("bytes_per_vector", static_cast<double>(db.W) * 8.0, Json::object({{"bits", m}, {"repr", "binary"}}));
   ctx.emit.metric("bytes_per_vector", static_cast<double>(d) * 4.0, Json::object({{"repr", "float32"}}));
-  ctx.emit.metric("queries_per_s_float", static_cast<double>(nq) / std::max(float_s, 1e-9), tb);
-  ctx.emit.metric("queries_per_s_binary", static_cast<double>(nq) / std::max(binary_s, 1e-9), tb);
-  ctx.emit.metric("elapsed_s", ctx.emit.elapsed_s());
+  // Timings carry the thread count (and the Hamming one its SIMD path or "cuda").
+  ctx.emit.metric("queries_per_s_float", static_cast<double>(nq) / std::max(float_s, 1e-9),
+                  Json::object({{"bits", m}, {"threads", threads}}));
+  ctx.emit.metric("queries_per_s_binary", static_cast<double>(nq) / std::max(binary_s, 1e-9),
+                  Json::object({{"bits", m}, {"threads", threads}, {"simd", on_cuda ? std::string("cuda") : simd_name}}));
+  ctx.emit.metric("elapsed_s", ctx.emit.elapsed_s(), Json::object({{"threads", threads}}));
 }
 
 }  // namespace
@@ -304,7 +383,8 @@ int main(int argc, char** argv) {
   spec.version = kVersion;
   spec.description =
       "H1: exact cosine top-k vs exact Hamming top-k of binarized embeddings (sign / rhp / itq); "
-      "overlap@k, nDCG@10, recall@k, bytes per vector, queries/s";
+      "overlap@k, nDCG@10, recall@k (raw and rescored; per-query values beside each mean), bytes per vector, "
+      "queries/s";
   spec.hypotheses = {"H1"};
 #ifdef BINLLM_WITH_CUDA
   {
@@ -330,6 +410,15 @@ int main(int argc, char** argv) {
       {"itq_iters", sc::integer("ITQ iterations (itq only)", 50, 0, 10000)},
       {"itq_train_max", sc::integer("ITQ is trained on at most this many corpus rows, evenly strided (itq only)",
                                     5000, 1, 100000000)},
+      {"simd", sc::string("Hamming scan path: auto (the best this CPU has, from CPUID), or force portable / avx2 / "
+                          "avx512 (exit 3 when the CPU lacks it)",
+                          "auto", {"auto", "portable", "avx2", "avx512"})},
+      {"rescore_multiplier", sc::integer("rescored metrics: the Hamming search fetches rescore_multiplier * k "
+                                         "candidates, re-ranked by a float score (capped at the corpus size)",
+                                         kRescoreMultiplierDefault, kRescoreMultiplierMin, kRescoreMultiplierMax)},
+      {"rescore_vectors", sc::string("rescoring score: binary = float query . (+-1 code bits), as sentence-transformers "
+                                     "does (rhp/itq: the projected query); float = float query . float document",
+                                     "binary", {"binary", "float"})},
       {"cuda_check", sc::boolean("on cuda:N, also run the CPU search and fail if the top-k ids differ", true)},
       {"n_docs", sc::integer("synthetic: corpus size", 10000, 1, 2000000000)},
       {"n_queries", sc::integer("synthetic: number of queries", 200, 1, 100000000)},

@@ -5,20 +5,8 @@ target_compile_options(test_hamming PRIVATE ${BINLLM_CXX_OPTS})
 add_test(NAME hamming.unit COMMAND test_hamming)
 set_tests_properties(hamming.unit PROPERTIES TIMEOUT 120)
 
-# The same tests against the portable popcount path (no AVX-512 VPOPCNTDQ), when the native
-# build would otherwise use it.
-check_cxx_compiler_flag(-mno-avx512vpopcntdq BINLLM_HAS_NO_VPOPCNT)
-if(BINLLM_ARCH_FLAG AND BINLLM_HAS_NO_VPOPCNT)
-  add_executable(test_hamming_portable test_hamming.cpp
-    ${PROJECT_SOURCE_DIR}/hamming/search.cpp
-    ${PROJECT_SOURCE_DIR}/hamming/binarize.cpp
-    ${PROJECT_SOURCE_DIR}/hamming/data.cpp)
-  target_link_libraries(test_hamming_portable PRIVATE binllm_common)
-  target_include_directories(test_hamming_portable PRIVATE ${PROJECT_SOURCE_DIR}/hamming)
-  target_compile_options(test_hamming_portable PRIVATE ${BINLLM_CXX_OPTS} -mno-avx512vpopcntdq)
-  add_test(NAME hamming.unit_portable COMMAND test_hamming_portable hamming_)
-  set_tests_properties(hamming.unit_portable PROPERTIES TIMEOUT 120)
-endif()
+# Every SIMD path the CPU has (portable, avx2, avx512) is compared in-process by test_hamming
+# (paths are chosen at run time), so no separate portable build is needed.
 
 add_test(NAME hamming.blackbox
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/hamming_blackbox.sh

@@ -8,7 +8,7 @@ D=$("$BIN" describe); RC=$?; OUT=$D; ERR=""
 expect_rc 0 "describe"
 expect_out_has '"name":"hamming"' "describe name"
 expect_out_has '"hypotheses":["H1"]' "describe hypotheses"
-for p in binarizer bits ks itq_iters dataset n_docs n_queries dim n_topics query_noise corpus_npy queries_npy beir_dir seed device threads work_dir; do
+for p in binarizer bits ks itq_iters simd rescore_multiplier rescore_vectors dataset n_docs n_queries dim n_topics query_noise corpus_npy queries_npy beir_dir seed device threads work_dir; do
   expect_out_has "\"$p\":{" "describe schema documents $p"
 done
 
@@ -29,6 +29,22 @@ for m in '"name":"overlap_at_k","value":[0-9.e-]*,"tags":{"bits":100,"k":10}' \
   if printf '%s\n' "$OUT" | grep -q "$m"; then ok "metric $m"; else fail "missing metric $m"; fi
 done
 expect_out_has '"event":"end","status":"ok"' "end ok"
+# rescored metrics (default multiplier 4, sentence-transformers scoring) and per-query values
+for m in '"name":"overlap_at_k_rescored","value":[0-9.e-]*,"tags":{"bits":100,"k":10,"rescore_multiplier":4,"rescore_vectors":"binary"}' \
+         '"name":"recall_at_k_rescored","value":[0-9.e-]*,"tags":{"bits":100,"k":50,"rescore_multiplier":4,"rescore_vectors":"binary"}' \
+         '"name":"ndcg_at_10_rescored","value":[0-9.e-]*,"tags":{"bits":100,"rescore_multiplier":4,"rescore_vectors":"binary"}' \
+         '"name":"queries_per_s_float","value":[0-9.e+-]*,"tags":{"bits":100,"threads":2}' \
+         '"name":"queries_per_s_binary","value":[0-9.e+-]*,"tags":{"bits":100,"threads":2,"simd":"[a-z0-9]*"}'; do
+  if printf '%s\n' "$OUT" | grep -q "$m"; then ok "metric $m"; else fail "missing metric $m"; fi
+done
+for v in overlap_at_k overlap_at_k_rescored recall_at_k_float recall_at_k_binary recall_at_k_rescored \
+         ndcg_at_10_float ndcg_at_10_binary ndcg_at_10_rescored; do
+  N=$(printf '%s\n' "$OUT" | grep "\"event\":\"values\",\"name\":\"$v\",\"unit\":\"query\"" | head -1 | grep -o '"q[0-9]*"' | wc -l)
+  [ "$N" -ge 1 ] && [ "$N" -le 50 ] && ok "values $v: $N query ids" || fail "values $v: $N query ids"
+done
+N=$(printf '%s\n' "$OUT" | grep '"event":"values","name":"overlap_at_k","unit":"query","tags":{"bits":100,"k":10}' | grep -o '"q[0-9]*"' | wc -l)
+[ "$N" = 50 ] && ok "overlap values for all 50 queries" || fail "overlap values for $N queries"
+case "$ERR" in *"SIMD path "*) ok "log line names the SIMD path" ;; *) fail "no SIMD path in the log: $ERR" ;; esac
 A=$(printf '%s\n' "$OUT" | grep '"event":"metric"' | grep -v -e queries_per_s -e elapsed_s)
 
 # deterministic across runs and thread counts (all but timing metrics)
@@ -43,7 +59,7 @@ C=$(printf '%s\n' "$OUT" | grep '"event":"metric"' | grep -v -e queries_per_s -e
 F1=$(printf '%s\n' "$A" | grep ndcg_at_10_float | sed 's/"tags".*//')
 run_cfg "$BIN" "{\"seed\": 3, $SMALL, \"binarizer\": \"sign\", \"threads\": 2}"
 expect_rc 0 "sign run"
-F2=$(printf '%s\n' "$OUT" | grep ndcg_at_10_float | sed 's/"tags".*//')
+F2=$(printf '%s\n' "$OUT" | grep '"event":"metric"' | grep ndcg_at_10_float | sed 's/"tags".*//')
 [ -n "$F1" ] && [ "$F1" = "$F2" ] && ok "same data draw for rhp and sign" || fail "float nDCG differs between binarizers: $F1 / $F2"
 
 run_cfg "$BIN" "{\"seed\": 3, $SMALL, \"binarizer\": \"itq\", \"bits\": 32, \"itq_iters\": 10, \"threads\": 2}"
@@ -53,6 +69,24 @@ expect_out_has '"tags":{"bits":32,"k":10}' "itq metrics"
 
 run_cfg "$BIN" '{"seed": 1, "n_docs": 300, "n_queries": 5, "dim": 1, "n_topics": 2, "binarizer": "rhp", "bits": 65, "ks": [10]}'
 expect_rc 0 "d = 1, m = 65"
+
+# forced SIMD paths give identical results; a path the CPU lacks exits 3 naming it
+REF=$(run_cfg "$BIN" "{\"seed\": 3, $SMALL, \"binarizer\": \"rhp\", \"bits\": 100, \"simd\": \"portable\"}"; printf '%s\n' "$OUT" | grep -v -e queries_per_s -e elapsed_s -e '"event":"start"' -e '"event":"end"' -e progress)
+for path in avx2 avx512; do
+  run_cfg "$BIN" "{\"seed\": 3, $SMALL, \"binarizer\": \"rhp\", \"bits\": 100, \"simd\": \"$path\"}"
+  if grep -q "$( [ $path = avx2 ] && echo ' avx2' || echo ' avx512vpopcntdq')" /proc/cpuinfo; then
+    expect_rc 0 "simd $path on a CPU that has it"
+    GOT=$(printf '%s\n' "$OUT" | grep -v -e queries_per_s -e elapsed_s -e '"event":"start"' -e '"event":"end"' -e progress)
+    [ "$GOT" = "$REF" ] && ok "simd $path = portable (metrics and per-query values)" || fail "simd $path differs from portable"
+    expect_out_has "\"simd\":\"$path\"" "queries_per_s_binary names $path"
+  else
+    expect_rc 3 "simd $path on a CPU without it"
+    expect_out_has "SIMD path '$path'" "simd $path named in the error"
+  fi
+done
+run_cfg "$BIN" "{\"seed\": 3, $SMALL, \"binarizer\": \"rhp\", \"bits\": 100, \"rescore_multiplier\": 1, \"rescore_vectors\": \"float\"}"
+expect_rc 0 "rescore_multiplier 1, float"
+expect_out_has '"rescore_multiplier":1,"rescore_vectors":"float"' "rescore tags follow the params"
 
 # bad configs: exit 2, message names the parameter (and value)
 run_cfg "$BIN" '{"n_docs": 20, "n_queries": 3, "ks": [10, 50]}'
@@ -75,6 +109,12 @@ expect_rc 2 "empty ks"
 run_cfg "$BIN" '{"ks": [10, 10]}'
 expect_rc 2 "duplicate ks"
 expect_out_has "twice" "duplicate ks message"
+run_cfg "$BIN" '{"simd": "sse"}'
+expect_rc 2 "unknown simd"
+expect_out_has "parameter 'simd'" "simd named"
+run_cfg "$BIN" '{"rescore_multiplier": 0}'
+expect_rc 2 "rescore_multiplier 0"
+expect_out_has "parameter 'rescore_multiplier'" "rescore_multiplier named"
 run_cfg "$BIN" '{"n_doc": 10}'
 expect_rc 2 "misspelt key"
 expect_out_has "unknown parameter 'n_doc'" "misspelt key named"
@@ -97,9 +137,12 @@ run_cfg "$BIN" "{\"dataset\": \"beir\", \"beir_dir\": \"$FX/beir\", \"binarizer\
 expect_rc 0 "beir dataset"
 expect_out_has '"name":"ndcg_at_10_binary"' "beir nDCG"
 # the beir fixture is the synthetic draw with seed 1: identical metrics to the synthetic run
-BEIR=$(printf '%s\n' "$OUT" | grep -e ndcg_at_10 -e recall_at | sed 's/"tags".*//')
+BEIR=$(printf '%s\n' "$OUT" | grep '"event":"metric"' | grep -e ndcg_at_10 -e recall_at | sed 's/"tags".*//')
+# per-query values carry the BEIR query ids of the judged queries
+expect_out_has '"event":"values","name":"ndcg_at_10_binary","unit":"query","tags":{"bits":32},"ids":["query-0",' \
+  "beir per-query values name the BEIR query ids"
 run_cfg "$BIN" '{"seed": 1, "n_docs": 500, "n_queries": 30, "dim": 32, "n_topics": 8, "binarizer": "sign"}'
-SYN=$(printf '%s\n' "$OUT" | grep -e ndcg_at_10 -e recall_at | sed 's/"tags".*//')
+SYN=$(printf '%s\n' "$OUT" | grep '"event":"metric"' | grep -e ndcg_at_10 -e recall_at | sed 's/"tags".*//')
 [ -n "$SYN" ] && [ "$BEIR" = "$SYN" ] && ok "beir files reproduce the synthetic metrics" || fail "beir vs synthetic differ"
 
 for bad in notnpy:"bad magic" f8:"dtype" truncated:"truncated data" dim16:"dimensions differ"; do

@@ -37,13 +37,24 @@ bool same_topk(const TopK& a, const TopK& b, bool check_dist = true) {
   return !check_dist || a.dist == b.dist;
 }
 
+// The SIMD paths this CPU runs (portable always; avx2 / avx512 where CPUID has them).
+std::vector<SimdPath> cpu_paths() {
+  std::vector<SimdPath> p;
+  for (SimdPath s : {SimdPath::Portable, SimdPath::Avx2, SimdPath::Avx512})
+    if (cpu_supports(s)) p.push_back(s);
+  return p;
+}
+
+// Every path and thread count against the full-sort reference: same ids (tie order included)
+// and distances.
 void check_hamming_vs_reference(const Codes& db, const Codes& q, int k, const std::string& label) {
   TopK ref = hamming_knn_reference(db, q, k);
   HammingIndex idx(db);
-  for (int t : {1, 2, 3}) {
-    TopK got = hamming_knn(idx, q, k, t);
-    CHECK_MSG(same_topk(got, ref), label + " threads=" + std::to_string(t));
-  }
+  for (SimdPath path : cpu_paths())
+    for (int t : {1, 2, 3}) {
+      TopK got = hamming_knn(idx, q, k, t, nullptr, path);
+      CHECK_MSG(same_topk(got, ref), label + " path=" + simd_path_name(path) + " threads=" + std::to_string(t));
+    }
 }
 
 }  // namespace
@@ -81,6 +92,77 @@ TEST(hamming_adversarial_ties) {
   // skewed bits (many near-ties) and all-zero codes
   check_hamming_vs_reference(random_codes(500, 200, 4, 0.02), random_codes(11, 200, 5, 0.02), 30, "sparse");
   check_hamming_vs_reference(Codes(50, 70), Codes(3, 70), 50, "all-zero");
+}
+
+TEST(hamming_simd_paths) {
+  // names round-trip; a path the CPU lacks is refused by name; auto resolves to the best
+  for (SimdPath p : {SimdPath::Auto, SimdPath::Portable, SimdPath::Avx2, SimdPath::Avx512})
+    CHECK(parse_simd_path(simd_path_name(p)) == p);
+  CHECK(resolve_simd_path(SimdPath::Auto) == best_simd_path());
+  CHECK(cpu_supports(best_simd_path()));
+  for (SimdPath p : {SimdPath::Avx2, SimdPath::Avx512})
+    if (!cpu_supports(p)) {
+      bool threw = false;
+      try {
+        resolve_simd_path(p);
+      } catch (const std::invalid_argument& e) {
+        threw = std::string(e.what()).find(simd_path_name(p)) != std::string::npos;
+      }
+      CHECK_MSG(threw, std::string("no error naming ") + simd_path_name(p));
+    }
+  std::string ran;
+  for (SimdPath p : cpu_paths()) ran += std::string(" ") + simd_path_name(p);
+  std::fprintf(stderr, "  paths compared on this CPU:%s\n", ran.c_str());
+  // > 31 words exercises the AVX2 byte-count flush (31 words per byte sum)
+  for (int m : {1984, 1985, 2048, 4096}) check_hamming_vs_reference(random_codes(77, m, m), random_codes(5, m, m + 1), 7, "m=" + std::to_string(m));
+  Codes big = random_codes(20000, 256, 42), q = random_codes(33, 256, 43);
+  check_hamming_vs_reference(big, q, 10, "n=20000");
+}
+
+TEST(rescore_vs_brute_force) {
+  // Brute force: every Hamming distance, full sort, first kc ids, their float scores, full sort.
+  const size_t n = 700, nq = 23, d = 48;
+  Matrix x = random_matrix(n, d, 71), qf = random_matrix(nq, d, 72);
+  normalize_rows(x, 2);
+  normalize_rows(qf, 2);
+  for (Binarizer b : {Binarizer::Sign, Binarizer::Rhp}) {
+    Encoder enc = b == Binarizer::Sign ? make_sign_encoder(static_cast<int>(d)) : make_rhp_encoder(static_cast<int>(d), 40, 5);
+    Codes db = enc.encode(x, 2), qc = enc.encode(qf, 2);
+    std::vector<float> qp(nq * enc.m), scratch(d);
+    for (size_t q = 0; q < nq; ++q) enc.project_row(qf.row(q), qp.data() + q * enc.m, scratch.data());
+    const RescoreFn vs_float = [&](size_t q, int32_t id) { return dot(qf.row(q), x.row(id), d); };
+    const RescoreFn vs_bits = [&](size_t q, int32_t id) {
+      double s = 0;  // naive double: +-1 per bit
+      for (int j = 0; j < enc.m; ++j) s += (db.bit(id, j) ? 1.0 : -1.0) * qp[q * enc.m + j];
+      return static_cast<float>(s);
+    };
+    for (int mult : {1, 2, 4, 10}) {
+      const int k = 10, kc = mult * k;
+      TopK ref_c = hamming_knn_reference(db, qc, kc);
+      HammingIndex idx(db);
+      TopK cand = hamming_knn(idx, qc, kc, 2);
+      CHECK(same_topk(cand, ref_c));
+      for (const RescoreFn* f : {&vs_float, &vs_bits}) {
+        TopK got = rescore_topk(cand, k, *f), ref = rescore_topk_reference(ref_c, k, *f);
+        CHECK_MSG(got.ids == ref.ids, "rescore ids mult=" + std::to_string(mult));
+        CHECK(got.score == ref.score);
+        if (mult == 1) {  // kc = k: rescoring only reorders the Hamming top k
+          for (size_t q = 0; q < nq; ++q) {
+            std::vector<int32_t> a(cand.ids_row(q), cand.ids_row(q) + k), bb(got.ids_row(q), got.ids_row(q) + k);
+            std::sort(a.begin(), a.end());
+            std::sort(bb.begin(), bb.end());
+            CHECK(a == bb);
+          }
+        }
+      }
+      // float rescoring with all n candidates is the exact float search
+      if (mult == 10) {
+        TopK all = hamming_knn(idx, qc, static_cast<int>(n), 1);
+        TopK full = rescore_topk(all, k, vs_float), exact = float_knn_reference(x, qf, k);
+        CHECK(full.ids == exact.ids);
+      }
+    }
+  }
 }
 
 TEST(float_search_vs_reference) {
@@ -394,8 +476,8 @@ static int write_fixtures(const std::string& dir) {
   std::string cj, qj, qr = "query-id\tcorpus-id\tscore\n";
   for (size_t i = 0; i < o.n_docs; ++i) cj += "{\"_id\": \"doc" + std::to_string(i) + "\", \"text\": \"t\"}\n";
   for (size_t q = 0; q < o.n_queries; ++q) {
-    qj += "{\"_id\": \"q" + std::to_string(q) + "\", \"text\": \"t\"}\n";
-    for (auto& r : ds.qrels[q]) qr += "q" + std::to_string(q) + "\tdoc" + std::to_string(r.first) + "\t" + std::to_string(r.second) + "\n";
+    qj += "{\"_id\": \"query-" + std::to_string(q) + "\", \"text\": \"t\"}\n";
+    for (auto& r : ds.qrels[q]) qr += "query-" + std::to_string(q) + "\tdoc" + std::to_string(r.first) + "\t" + std::to_string(r.second) + "\n";
   }
   write_text(dir + "/beir/corpus.jsonl", cj);
   write_text(dir + "/beir/queries.jsonl", qj);
