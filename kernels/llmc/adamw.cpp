@@ -6,12 +6,18 @@ namespace llmc {
 
 float AdamW::update(float* params, const float* grads, const uint8_t* kinds, size_t n, float lr,
                     float beta1, float beta2, float eps, float weight_decay, float clip) {
+  step++;
+  return adamw_step(params, grads, m.data(), v.data(), kinds, n, step, lr, beta1, beta2, eps, weight_decay,
+                    clip);
+}
+
+float adamw_step(float* params, const float* grads, float* m, float* v, const uint8_t* kinds, size_t n,
+                 int step, float lr, float beta1, float beta2, float eps, float weight_decay, float clip) {
   double ss = 0.0;
   for (size_t i = 0; i < n; i++)
     if (!kinds || kinds[i] != kFrozen) ss += (double)grads[i] * grads[i];
   const float norm = (float)std::sqrt(ss);
   const float gscale = (clip > 0.f && norm > clip) ? clip / norm : 1.0f;
-  step++;
   const float bc1 = 1.0f - std::pow(beta1, (float)step);
   const float bc2 = 1.0f - std::pow(beta2, (float)step);
   const long nn = (long)n;

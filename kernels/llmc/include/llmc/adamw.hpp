@@ -11,6 +11,11 @@ namespace llmc {
 // update it with decoupled weight decay (matrices, embeddings; not biases or LayerNorm).
 enum ParamKind : uint8_t { kFrozen = 0, kNoDecay = 1, kDecay = 2 };
 
+// One AdamW step over external moments m, v (n); `step` is the 1-based step number (bias
+// correction). The same arithmetic as AdamW::update, for callers that own their moments.
+float adamw_step(float* params, const float* grads, float* m, float* v, const uint8_t* kinds, size_t n,
+                 int step, float lr, float beta1, float beta2, float eps, float weight_decay, float clip);
+
 struct AdamW {
   std::vector<float> m, v;  // (n) first / second moments
   int step = 0;
