@@ -95,82 +95,102 @@ void tile_scalar(const float* A, const float* B, float* C, int K, int N, int i0,
     for (int j = 0; j < cols; j++) C[(size_t)(i0 + i) * N + j0 + j] = c[i][j];
 }
 
+// Register tiles on packed panels: pa (kc, MR) holds 6 rows of A for one k block, pb (kc, NR) one
+// column strip of B; c = fma(a, b, c) in ascending k, continuing the chain stored in C.
+
 // 6 x 16 tile, AVX2: 12 accumulators, 2 B vectors, 1 broadcast.
-__attribute__((target("avx2,fma"))) void tile_avx2(const float* A, const float* B, float* C, int K,
-                                                   int N, int i0, int j0, int k0, int k1, bool load) {
+__attribute__((target("avx2,fma"))) void tile_avx2(const float* pa, const float* pb, float* C, int ldc,
+                                                   int kc, bool load) {
   __m256 c[MR][2];
   for (int i = 0; i < MR; i++) {
-    float* cr = C + (size_t)(i0 + i) * N + j0;
+    float* cr = C + (size_t)i * ldc;
     c[i][0] = load ? _mm256_loadu_ps(cr) : _mm256_setzero_ps();
     c[i][1] = load ? _mm256_loadu_ps(cr + 8) : _mm256_setzero_ps();
   }
-  const float* a = A + (size_t)i0 * K;
-  for (int k = k0; k < k1; k++) {
-    const float* b = B + (size_t)k * N + j0;
+  for (int k = 0; k < kc; k++) {
+    const float* b = pb + (size_t)k * 16;
+    const float* a = pa + (size_t)k * MR;
     const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
     for (int i = 0; i < MR; i++) {
-      const __m256 av = _mm256_broadcast_ss(a + (size_t)i * K + k);
+      const __m256 av = _mm256_broadcast_ss(a + i);
       c[i][0] = _mm256_fmadd_ps(av, b0, c[i][0]);
       c[i][1] = _mm256_fmadd_ps(av, b1, c[i][1]);
     }
   }
   for (int i = 0; i < MR; i++) {
-    float* cr = C + (size_t)(i0 + i) * N + j0;
+    float* cr = C + (size_t)i * ldc;
     _mm256_storeu_ps(cr, c[i][0]);
     _mm256_storeu_ps(cr + 8, c[i][1]);
   }
 }
 
 // 6 x 32 tile, AVX-512: 12 accumulators.
-__attribute__((target("avx512f,fma"))) void tile_avx512(const float* A, const float* B, float* C,
-                                                        int K, int N, int i0, int j0, int k0, int k1,
-                                                        bool load) {
+__attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const float* pb, float* C,
+                                                        int ldc, int kc, bool load) {
   __m512 c[MR][2];
   for (int i = 0; i < MR; i++) {
-    float* cr = C + (size_t)(i0 + i) * N + j0;
+    float* cr = C + (size_t)i * ldc;
     c[i][0] = load ? _mm512_loadu_ps(cr) : _mm512_setzero_ps();
     c[i][1] = load ? _mm512_loadu_ps(cr + 16) : _mm512_setzero_ps();
   }
-  const float* a = A + (size_t)i0 * K;
-  for (int k = k0; k < k1; k++) {
-    const float* b = B + (size_t)k * N + j0;
+  for (int k = 0; k < kc; k++) {
+    const float* b = pb + (size_t)k * 32;
+    const float* a = pa + (size_t)k * MR;
     const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 6
     for (int i = 0; i < MR; i++) {
-      const __m512 av = _mm512_set1_ps(a[(size_t)i * K + k]);
+      const __m512 av = _mm512_set1_ps(a[i]);
       c[i][0] = _mm512_fmadd_ps(av, b0, c[i][0]);
       c[i][1] = _mm512_fmadd_ps(av, b1, c[i][1]);
     }
   }
   for (int i = 0; i < MR; i++) {
-    float* cr = C + (size_t)(i0 + i) * N + j0;
+    float* cr = C + (size_t)i * ldc;
     _mm512_storeu_ps(cr, c[i][0]);
     _mm512_storeu_ps(cr + 16, c[i][1]);
   }
 }
 
-// One (row block, column block) work item over all k blocks, in ascending k.
+// One (row block, column block) work item over all k blocks, in ascending k. Full tiles run on
+// packed copies of A and B (contiguous panels: no cache-set aliasing from power-of-two strides);
+// edge tiles run the scalar chain on the unpacked operands.
 void block(const float* A, const float* B, float* C, int M, int K, int N, int ib, int jb, bool acc,
            Simd path) {
   const int i_end = std::min(M, ib + MB), j_end = std::min(N, jb + NB);
-  const int NR = path == Simd::kAvx512 ? 32 : (path == Simd::kAvx2 ? 16 : 32);
+  const int NR = path == Simd::kAvx2 ? 16 : 32;
   if (K == 0) {
     if (!acc)
       for (int i = ib; i < i_end; i++) std::fill(C + (size_t)i * N + jb, C + (size_t)i * N + j_end, 0.f);
     return;
   }
+  thread_local std::vector<float> pa, pb;
+  pa.resize((size_t)MB * KC);
+  pb.resize((size_t)KC * 32);
+  const int full_tiles = path == Simd::kScalar ? 0 : (i_end - ib) / MR;
   for (int k0 = 0; k0 < K; k0 += KC) {
-    const int k1 = std::min(K, k0 + KC);
+    const int k1 = std::min(K, k0 + KC), kc = k1 - k0;
     const bool load = acc || k0 > 0;
+    for (int t = 0; t < full_tiles; t++)  // pa: tile t at t*kc*MR, (kc, MR)
+      for (int r = 0; r < MR; r++) {
+        const float* a = A + (size_t)(ib + t * MR + r) * K + k0;
+        float* d = pa.data() + (size_t)t * kc * MR + r;
+        for (int k = 0; k < kc; k++) d[(size_t)k * MR] = a[k];
+      }
     for (int j0 = jb; j0 < j_end; j0 += NR) {
       const int cols = std::min(NR, j_end - j0);
+      const bool simd_cols = path != Simd::kScalar && cols == NR;
+      if (simd_cols)
+        for (int k = 0; k < kc; k++)
+          std::memcpy(pb.data() + (size_t)k * NR, B + (size_t)(k0 + k) * N + j0, sizeof(float) * NR);
       for (int i0 = ib; i0 < i_end; i0 += MR) {
         const int rows = std::min(MR, i_end - i0);
-        if (rows == MR && cols == NR && path == Simd::kAvx512)
-          tile_avx512(A, B, C, K, N, i0, j0, k0, k1, load);
-        else if (rows == MR && cols == NR && path == Simd::kAvx2)
-          tile_avx2(A, B, C, K, N, i0, j0, k0, k1, load);
+        const int t = (i0 - ib) / MR;
+        float* c = C + (size_t)i0 * N + j0;
+        if (simd_cols && t < full_tiles && path == Simd::kAvx512)
+          tile_avx512(pa.data() + (size_t)t * kc * MR, pb.data(), c, N, kc, load);
+        else if (simd_cols && t < full_tiles)
+          tile_avx2(pa.data() + (size_t)t * kc * MR, pb.data(), c, N, kc, load);
         else
           tile_scalar(A, B, C, K, N, i0, rows, j0, cols, k0, k1, load);
       }
