@@ -42,8 +42,10 @@ Simd detect() {
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
-  if (cap && std::strcmp(cap, "scalar") == 0) return Simd::kScalar;
-  if (cap && std::strcmp(cap, "avx2") == 0) return avx2 ? Simd::kAvx2 : Simd::kScalar;
+  if (cap && std::strcmp(cap, "scalar") == 0)
+    return Simd::kScalar;
+  if (cap && std::strcmp(cap, "avx2") == 0)
+    return avx2 ? Simd::kAvx2 : Simd::kScalar;
   return avx512 ? Simd::kAvx512 : (avx2 ? Simd::kAvx2 : Simd::kScalar);
 }
 Simd& current() {
@@ -52,47 +54,57 @@ Simd& current() {
 }
 }  // namespace
 
-Simd simd() { return current(); }
+Simd simd() {
+  return current();
+}
 
 const char* simd_name(Simd s) {
   switch (s) {
-    case Simd::kAvx512: return "avx512f+fma";
-    case Simd::kAvx2: return "avx2+fma";
-    default: return "scalar(fmaf)";
+    case Simd::kAvx512:
+      return "avx512f+fma";
+    case Simd::kAvx2:
+      return "avx2+fma";
+    default:
+      return "scalar(fmaf)";
   }
 }
 
 bool force_simd(Simd s) {
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (s == Simd::kAvx2 && !avx2) return false;
-  if (s == Simd::kAvx512 && !(avx2 && __builtin_cpu_supports("avx512f"))) return false;
+  if (s == Simd::kAvx2 && !avx2)
+    return false;
+  if (s == Simd::kAvx512 && !(avx2 && __builtin_cpu_supports("avx512f")))
+    return false;
   current() = s;
   return true;
 }
 
 // ------------------------------------------------------------------------------------------ GEMM
 namespace {
-constexpr int MR = 6;     // rows of a register tile
-constexpr int KC = 256;   // k block: a 16-wide B strip of KC rows is 16 KiB (L1)
-constexpr int MB = 48;    // rows per parallel work item (8 register tiles)
-constexpr int NB = 128;   // columns per parallel work item
+constexpr int MR = 6;    // rows of a register tile
+constexpr int KC = 256;  // k block: a 16-wide B strip of KC rows is 16 KiB (L1)
+constexpr int MB = 48;   // rows per parallel work item (8 register tiles)
+constexpr int NB = 128;  // columns per parallel work item
 
 // Any tile, scalar: the same fma chain as the SIMD tiles.
-void tile_scalar(const float* A, const float* B, float* C, int K, int N, int i0, int rows, int j0,
-                 int cols, int k0, int k1, bool load) {
+void tile_scalar(const float* A, const float* B, float* C, int K, int N, int i0, int rows, int j0, int cols,
+                 int k0, int k1, bool load) {
   float c[MR][32];
   for (int i = 0; i < rows; i++)
-    for (int j = 0; j < cols; j++) c[i][j] = load ? C[(size_t)(i0 + i) * N + j0 + j] : 0.f;
+    for (int j = 0; j < cols; j++)
+      c[i][j] = load ? C[(size_t)(i0 + i) * N + j0 + j] : 0.f;
   for (int k = k0; k < k1; k++) {
     const float* b = B + (size_t)k * N + j0;
     for (int i = 0; i < rows; i++) {
       const float a = A[(size_t)(i0 + i) * K + k];
-      for (int j = 0; j < cols; j++) c[i][j] = std::fmaf(a, b[j], c[i][j]);
+      for (int j = 0; j < cols; j++)
+        c[i][j] = std::fmaf(a, b[j], c[i][j]);
     }
   }
   for (int i = 0; i < rows; i++)
-    for (int j = 0; j < cols; j++) C[(size_t)(i0 + i) * N + j0 + j] = c[i][j];
+    for (int j = 0; j < cols; j++)
+      C[(size_t)(i0 + i) * N + j0 + j] = c[i][j];
 }
 
 // Register tiles on packed panels: pa (kc, MR) holds 6 rows of A for one k block, pb (kc, NR) one
@@ -126,8 +138,8 @@ __attribute__((target("avx2,fma"))) void tile_avx2(const float* pa, const float*
 }
 
 // 6 x 32 tile, AVX-512: 12 accumulators.
-__attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const float* pb, float* C,
-                                                        int ldc, int kc, bool load) {
+__attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const float* pb, float* C, int ldc,
+                                                        int kc, bool load) {
   __m512 c[MR][2];
   for (int i = 0; i < MR; i++) {
     float* cr = C + (size_t)i * ldc;
@@ -161,7 +173,8 @@ void block(const float* A, const float* B, float* C, int M, int K, int N, int ib
   const int NR = path == Simd::kAvx2 ? 16 : 32;
   if (K == 0) {
     if (!acc)
-      for (int i = ib; i < i_end; i++) std::fill(C + (size_t)i * N + jb, C + (size_t)i * N + j_end, 0.f);
+      for (int i = ib; i < i_end; i++)
+        std::fill(C + (size_t)i * N + jb, C + (size_t)i * N + j_end, 0.f);
     return;
   }
   thread_local std::vector<float> pa, pb;
@@ -175,7 +188,8 @@ void block(const float* A, const float* B, float* C, int M, int K, int N, int ib
       for (int r = 0; r < MR; r++) {
         const float* a = A + (size_t)(ib + t * MR + r) * K + k0;
         float* d = pa.data() + (size_t)t * kc * MR + r;
-        for (int k = 0; k < kc; k++) d[(size_t)k * MR] = a[k];
+        for (int k = 0; k < kc; k++)
+          d[(size_t)k * MR] = a[k];
       }
     for (int j0 = jb; j0 < j_end; j0 += NR) {
       const int cols = std::min(NR, j_end - j0);
@@ -200,7 +214,8 @@ void block(const float* A, const float* B, float* C, int M, int K, int N, int ib
 }  // namespace
 
 void gemm_nn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
+  if (M <= 0 || N <= 0)
+    return;
   const Simd path = simd();
   const int mblocks = (M + MB - 1) / MB, nblocks = (N + NB - 1) / NB;
   const int items = mblocks * nblocks;
@@ -218,7 +233,8 @@ void transpose(const float* A, float* AT, int rows, int cols) {
     for (int r0 = 0; r0 < rows; r0 += BS) {
       const int r1 = std::min(rows, r0 + BS);
       for (int r = r0; r < r1; r++)
-        for (int c = c0; c < c1; c++) AT[(size_t)c * rows + r] = A[(size_t)r * cols + c];
+        for (int c = c0; c < c1; c++)
+          AT[(size_t)c * rows + r] = A[(size_t)r * cols + c];
     }
   }
 }
@@ -227,7 +243,8 @@ void gemm_nn_ref(const float* A, const float* B, float* C, int M, int K, int N, 
   for (int i = 0; i < M; i++)
     for (int j = 0; j < N; j++) {
       double s = accumulate ? C[(size_t)i * N + j] : 0.0;
-      for (int k = 0; k < K; k++) s += (double)A[(size_t)i * K + k] * B[(size_t)k * N + j];
+      for (int k = 0; k < K; k++)
+        s += (double)A[(size_t)i * K + k] * B[(size_t)k * N + j];
       C[(size_t)i * N + j] = (float)s;
     }
 }

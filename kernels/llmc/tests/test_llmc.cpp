@@ -5,8 +5,8 @@
 #include <cstring>
 #include <functional>
 #include <stdexcept>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "binllm/rng.hpp"
@@ -21,14 +21,19 @@ namespace {
 std::vector<float> randn(size_t n, uint64_t seed, float sd = 1.f) {
   binllm::Rng r(seed);
   std::vector<float> v(n);
-  for (auto& x : v) x = sd * (float)r.normal();
+  for (auto& x : v)
+    x = sd * (float)r.normal();
   return v;
 }
-Vec to_d(const std::vector<float>& v) { return Vec(v.begin(), v.end()); }
+Vec to_d(const std::vector<float>& v) {
+  return Vec(v.begin(), v.end());
+}
 double max_rel(const std::vector<float>& a, const Vec& b) {
   double m = 0, scale = 1e-6;
-  for (double x : b) scale = std::max(scale, std::fabs(x));
-  for (size_t i = 0; i < a.size(); i++) m = std::max(m, std::fabs(a[i] - b[i]) / scale);
+  for (double x : b)
+    scale = std::max(scale, std::fabs(x));
+  for (size_t i = 0; i < a.size(); i++)
+    m = std::max(m, std::fabs(a[i] - b[i]) / scale);
   return m;
 }
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
@@ -47,29 +52,31 @@ Vec fd_grad(const std::function<Vec(const Vec&)>& f, Vec x, const Vec& dout, dou
     Vec fm = f(x);
     x[i] = x0;
     double s = 0;
-    for (size_t j = 0; j < fp.size(); j++) s += dout[j] * (fp[j] - fm[j]);
+    for (size_t j = 0; j < fp.size(); j++)
+      s += dout[j] * (fp[j] - fm[j]);
     g[i] = s / (2 * eps);
   }
   return g;
 }
-#define CHECK_CLOSE(got, want, tol)                                                         \
-  do {                                                                                      \
-    const double e_ = max_rel(got, want);                                                   \
-    CHECK_MSG(e_ < (tol), std::string(#got) + " max rel err " + std::to_string(e_));        \
+#define CHECK_CLOSE(got, want, tol)                                                  \
+  do {                                                                               \
+    const double e_ = max_rel(got, want);                                            \
+    CHECK_MSG(e_ < (tol), std::string(#got) + " max rel err " + std::to_string(e_)); \
   } while (0)
 
 }  // namespace
 
 // ------------------------------------------------------------------------------------------ GEMM
 TEST(gemm_matches_reference_and_is_bit_identical_across_paths_and_threads) {
-  for (auto [M, K, N] : {std::tuple{1, 1, 1}, std::tuple{7, 300, 45}, std::tuple{50, 64, 192},
-                         std::tuple{97, 513, 33}}) {
+  for (auto [M, K, N] :
+       {std::tuple{1, 1, 1}, std::tuple{7, 300, 45}, std::tuple{50, 64, 192}, std::tuple{97, 513, 33}}) {
     auto A = randn((size_t)M * K, 1), B = randn((size_t)K * N, 2), C0 = randn((size_t)M * N, 3);
     std::vector<float> ref = C0;
     gemm_nn_ref(A.data(), B.data(), ref.data(), M, K, N, true);
     std::vector<std::vector<float>> outs;
     for (Simd s : {Simd::kScalar, Simd::kAvx2, Simd::kAvx512}) {
-      if (!force_simd(s)) continue;
+      if (!force_simd(s))
+        continue;
       for (int th : {1, 2}) {
         set_threads(th);
         std::vector<float> C = C0;
@@ -78,7 +85,8 @@ TEST(gemm_matches_reference_and_is_bit_identical_across_paths_and_threads) {
         CHECK_CLOSE(C, to_d(ref), 1e-5);
       }
     }
-    for (auto& o : outs) CHECK(same_bits(o, outs[0]));
+    for (auto& o : outs)
+      CHECK(same_bits(o, outs[0]));
   }
   force_simd(Simd::kAvx512) || force_simd(Simd::kAvx2) || force_simd(Simd::kScalar);
   set_threads(2);
@@ -94,9 +102,12 @@ TEST(layernorm_forward_backward) {
   layernorm_backward(dx.data(), dw.data(), db.data(), dout.data(), x.data(), w.data(), mean.data(),
                      rstd.data(), N, C);
   const Vec D = to_d(dout);
-  CHECK_CLOSE(dx, fd_grad([&](const Vec& v) { return ref::layernorm(v, to_d(w), to_d(b), N, C); }, to_d(x), D), 1e-4);
-  CHECK_CLOSE(dw, fd_grad([&](const Vec& v) { return ref::layernorm(to_d(x), v, to_d(b), N, C); }, to_d(w), D), 1e-4);
-  CHECK_CLOSE(db, fd_grad([&](const Vec& v) { return ref::layernorm(to_d(x), to_d(w), v, N, C); }, to_d(b), D), 1e-4);
+  CHECK_CLOSE(
+      dx, fd_grad([&](const Vec& v) { return ref::layernorm(v, to_d(w), to_d(b), N, C); }, to_d(x), D), 1e-4);
+  CHECK_CLOSE(
+      dw, fd_grad([&](const Vec& v) { return ref::layernorm(to_d(x), v, to_d(b), N, C); }, to_d(w), D), 1e-4);
+  CHECK_CLOSE(
+      db, fd_grad([&](const Vec& v) { return ref::layernorm(to_d(x), to_d(w), v, N, C); }, to_d(b), D), 1e-4);
 }
 
 TEST(gelu_forward_backward) {
@@ -130,9 +141,12 @@ TEST(linear_fp32_forward_backward) {
   CHECK_CLOSE(y, ref::linear(to_d(x), to_d(w), &B_, N, C, OC), 1e-5);
   linear_backward(dx.data(), dw.data(), db.data(), dout.data(), x.data(), w.data(), N, C, OC, sc.data());
   const Vec D = to_d(dout);
-  CHECK_CLOSE(dx, fd_grad([&](const Vec& v) { return ref::linear(v, to_d(w), &B_, N, C, OC); }, to_d(x), D), 1e-5);
-  CHECK_CLOSE(dw, fd_grad([&](const Vec& v) { return ref::linear(to_d(x), v, &B_, N, C, OC); }, to_d(w), D), 1e-5);
-  CHECK_CLOSE(db, fd_grad([&](const Vec& v) { return ref::linear(to_d(x), to_d(w), &v, N, C, OC); }, B_, D), 1e-5);
+  CHECK_CLOSE(dx, fd_grad([&](const Vec& v) { return ref::linear(v, to_d(w), &B_, N, C, OC); }, to_d(x), D),
+              1e-5);
+  CHECK_CLOSE(dw, fd_grad([&](const Vec& v) { return ref::linear(to_d(x), v, &B_, N, C, OC); }, to_d(w), D),
+              1e-5);
+  CHECK_CLOSE(db, fd_grad([&](const Vec& v) { return ref::linear(to_d(x), to_d(w), &v, N, C, OC); }, B_, D),
+              1e-5);
 }
 
 // ------------------------------------------------------------------------------------------ attention
@@ -159,7 +173,9 @@ TEST(attention_backward_finite_differences) {
     std::vector<float> out(dout.size()), att((size_t)s.B * s.NH * s.T * s.T), dqkv(qkv.size(), 0.f);
     attention_forward(out.data(), att.data(), qkv.data(), s, lens.data(), nullptr);
     attention_backward(dqkv.data(), dout.data(), qkv.data(), att.data(), s, lens.data());
-    CHECK_CLOSE(dqkv, fd_grad([&](const Vec& v) { return ref::attention(v, s, lens.data()); }, to_d(qkv), to_d(dout)), 1e-5);
+    CHECK_CLOSE(
+        dqkv, fd_grad([&](const Vec& v) { return ref::attention(v, s, lens.data()); }, to_d(qkv), to_d(dout)),
+        1e-5);
   }
 }
 
@@ -167,8 +183,10 @@ namespace {
 // A KV hook for the test: scales every K and V entry by 0.5 and reports per-channel scales 2.
 void halve_kv(float* qkv, float* ks, float* vs, const AttnShape& s, const void*) {
   for (size_t r = 0; r < (size_t)s.B * s.T; r++)
-    for (int i = s.C; i < s.C + 2 * s.kvc(); i++) qkv[r * s.row() + i] *= 0.5f;
-  for (size_t i = 0; i < (size_t)s.B * s.T * s.kvc(); i++) ks[i] = vs[i] = 2.f;
+    for (int i = s.C; i < s.C + 2 * s.kvc(); i++)
+      qkv[r * s.row() + i] *= 0.5f;
+  for (size_t i = 0; i < (size_t)s.B * s.T * s.kvc(); i++)
+    ks[i] = vs[i] = 2.f;
 }
 }  // namespace
 
@@ -196,14 +214,17 @@ TEST(crossentropy_softmax_kl_pool) {
   CHECK_CLOSE(p, ref::softmax(to_d(l), N, V, 1.0), 1e-6);
   crossentropy_backward(dl.data(), p.data(), tg.data(), N, V, 0.5f);
   Vec half(N, 0.5);
-  CHECK_CLOSE(dl, fd_grad([&](const Vec& v) { return ref::crossentropy(v, tg.data(), N, V); }, to_d(l), half), 1e-5);
+  CHECK_CLOSE(dl, fd_grad([&](const Vec& v) { return ref::crossentropy(v, tg.data(), N, V); }, to_d(l), half),
+              1e-5);
 
   for (float tau : {1.0f, 2.5f}) {
     std::vector<float> kl(N), ps(N * V), pt(N * V), ds(N * V, 0.f);
     kl_distill_forward(kl.data(), ps.data(), pt.data(), l.data(), t.data(), N, V, tau);
     CHECK_CLOSE(kl, ref::kl_distill(to_d(l), to_d(t), N, V, tau), 1e-5);
     kl_distill_backward(ds.data(), ps.data(), pt.data(), N, V, tau, 0.5f);
-    CHECK_CLOSE(ds, fd_grad([&](const Vec& v) { return ref::kl_distill(v, to_d(t), N, V, tau); }, to_d(l), half), 1e-5);
+    CHECK_CLOSE(ds,
+                fd_grad([&](const Vec& v) { return ref::kl_distill(v, to_d(t), N, V, tau); }, to_d(l), half),
+                1e-5);
   }
 
   const int B = 2, T = 4, C = 3;
@@ -214,7 +235,9 @@ TEST(crossentropy_softmax_kl_pool) {
     pool_forward(o.data(), x.data(), lens.data(), B, T, C, m);
     CHECK_CLOSE(o, ref::pool(to_d(x), lens.data(), B, T, C, m), 1e-6);
     pool_backward(dx.data(), d.data(), lens.data(), B, T, C, m);
-    CHECK_CLOSE(dx, fd_grad([&](const Vec& v) { return ref::pool(v, lens.data(), B, T, C, m); }, to_d(x), to_d(d)), 1e-5);
+    CHECK_CLOSE(
+        dx, fd_grad([&](const Vec& v) { return ref::pool(v, lens.data(), B, T, C, m); }, to_d(x), to_d(d)),
+        1e-5);
   }
 }
 
@@ -227,11 +250,13 @@ TEST(int4_round_trip_hand_computed) {
   const float sc = 1.4f / 7.0f;
   CHECK(s[0] == sc && s[1] == 0.f);
   CHECK(q[0] == 1 * sc && q[1] == -7 * sc && q[2] == 4 * sc && q[3] == 0.f);
-  for (int i = 4; i < 8; i++) CHECK(q[i] == 0.f);
+  for (int i = 4; i < 8; i++)
+    CHECK(q[i] == 0.f);
   // idempotent up to the rounding of (7 s) / 7: quantising w_q again gives w_q
   std::vector<float> q2(8);
   int4_fake_quant(q2.data(), q.data(), 8, 4);
-  for (int i = 0; i < 8; i++) CHECK(std::fabs(q2[i] - q[i]) <= 1e-7f);
+  for (int i = 0; i < 8; i++)
+    CHECK(std::fabs(q2[i] - q[i]) <= 1e-7f);
 }
 
 TEST(nf4_round_trip_hand_computed) {
@@ -247,11 +272,13 @@ TEST(nf4_round_trip_hand_computed) {
         back[3] == 2.0f * 0.33791524171829224f);
   // every code value round-trips exactly
   std::vector<float> all(16);
-  for (int i = 0; i < 16; i++) all[i] = kNf4[i];
+  for (int i = 0; i < 16; i++)
+    all[i] = kNf4[i];
   std::vector<uint8_t> c16(16);
   float a16;
   nf4_quantize(c16.data(), &a16, all.data(), 16, 16);
-  for (int i = 0; i < 16; i++) CHECK(c16[i] == i);
+  for (int i = 0; i < 16; i++)
+    CHECK(c16[i] == i);
 }
 
 TEST(bitlinear_quantisers_hand_computed) {
@@ -284,8 +311,12 @@ struct LinearCase {
     g = lin.carve(cg);
     binllm::Rng r(seed);
     lin.init(p, r, 0.5f);
-    if (p.b) for (int i = 0; i < c.out; i++) p.b[i] = 0.1f * (float)r.normal();
-    if (p.lora_b) for (size_t i = 0; i < (size_t)c.out * c.lora_rank; i++) p.lora_b[i] = 0.3f * (float)r.normal();
+    if (p.b)
+      for (int i = 0; i < c.out; i++)
+        p.b[i] = 0.1f * (float)r.normal();
+    if (p.lora_b)
+      for (size_t i = 0; i < (size_t)c.out * c.lora_rank; i++)
+        p.lora_b[i] = 0.3f * (float)r.normal();
   }
 };
 }  // namespace
@@ -303,7 +334,8 @@ TEST(linear_policies_forward_and_ste_backward_finite_differences) {
     const Vec Wq = to_d(L.lin.effective_weights()), Bb(L.p.b, L.p.b + OC), D = to_d(dout);
     // the forward in double given the quantised operands: Q_x(x) Wq^T + b (+ LoRA)
     std::vector<float> xq = x;
-    if (c.act8_on()) act8_fake_quant(xq.data(), x.data(), N, C);
+    if (c.act8_on())
+      act8_fake_quant(xq.data(), x.data(), N, C);
     const double s = c.lora_alpha / c.lora_rank;
     auto f = [&](const Vec& xin, const Vec& wq, const Vec& la, const Vec& lb) {
       Vec y0 = ref::linear(xin, wq, &Bb, N, C, OC);
@@ -311,7 +343,8 @@ TEST(linear_policies_forward_and_ste_backward_finite_differences) {
         // LoRA sees the unquantised input; here act8 is off so xin is x
         Vec h = ref::linear(xin, la, nullptr, N, C, c.lora_rank);
         Vec d = ref::linear(h, lb, nullptr, N, c.lora_rank, OC);
-        for (size_t i = 0; i < y0.size(); i++) y0[i] += s * d[i];
+        for (size_t i = 0; i < y0.size(); i++)
+          y0[i] += s * d[i];
       }
       return y0;
     };
@@ -321,7 +354,8 @@ TEST(linear_policies_forward_and_ste_backward_finite_differences) {
     // STE: dx = gradient w.r.t. x_q; dw = gradient w.r.t. w_q
     CHECK_CLOSE(dx, fd_grad([&](const Vec& v) { return f(v, Wq, LA, LB); }, to_d(xq), D), 1e-5);
     if (qk == Quant::kNf4Lora) {
-      for (size_t i = 0; i < (size_t)OC * C; i++) CHECK(L.G[i] == 0.f);  // frozen base
+      for (size_t i = 0; i < (size_t)OC * C; i++)
+        CHECK(L.G[i] == 0.f);  // frozen base
       std::vector<float> ga(L.g.lora_a, L.g.lora_a + LA.size()), gb(L.g.lora_b, L.g.lora_b + LB.size());
       CHECK_CLOSE(ga, fd_grad([&](const Vec& v) { return f(to_d(xq), Wq, v, LB); }, LA, D), 1e-5);
       CHECK_CLOSE(gb, fd_grad([&](const Vec& v) { return f(to_d(xq), Wq, LA, v); }, LB, D), 1e-5);
@@ -331,7 +365,8 @@ TEST(linear_policies_forward_and_ste_backward_finite_differences) {
     }
     std::vector<float> gb(L.g.b, L.g.b + OC);
     double sum0 = 0;
-    for (int n = 0; n < N; n++) sum0 += dout[n * OC];
+    for (int n = 0; n < N; n++)
+      sum0 += dout[n * OC];
     CHECK(std::fabs(gb[0] - sum0) < 1e-5);
   }
 }
@@ -383,7 +418,8 @@ TEST(layers_bit_identical_at_1_and_2_threads) {
     L.lin.backward(dx.data(), L.g, d2.data(), out.data(), s.B * s.T, L.p);
     res[th - 1] = {out, dq, y, dx, L.G};
   }
-  for (size_t i = 0; i < res[0].size(); i++) CHECK_MSG(same_bits(res[0][i], res[1][i]), std::to_string(i));
+  for (size_t i = 0; i < res[0].size(); i++)
+    CHECK_MSG(same_bits(res[0][i], res[1][i]), std::to_string(i));
   set_threads(2);
 }
 

@@ -27,8 +27,8 @@ struct AdamW {
   // One step: g := grads * min(1, clip / ||grads||) (clip <= 0: off; the norm is over non-frozen
   // elements, in double, in index order), then Adam with bias correction and decoupled weight
   // decay on kDecay elements. kinds (n) may be nullptr (all kDecay). Returns the gradient norm.
-  float update(float* params, const float* grads, const uint8_t* kinds, size_t n, float lr,
-               float beta1, float beta2, float eps, float weight_decay, float clip);
+  float update(float* params, const float* grads, const uint8_t* kinds, size_t n, float lr, float beta1,
+               float beta2, float eps, float weight_decay, float clip);
 };
 
 }  // namespace llmc

@@ -20,7 +20,9 @@ enum class Simd { kScalar, kAvx2, kAvx512 };
 Simd simd();
 // "avx512f+fma", "avx2+fma" or "scalar(fmaf)": the name benchmarks and start events report.
 const char* simd_name(Simd s);
-inline const char* simd_name() { return simd_name(simd()); }
+inline const char* simd_name() {
+  return simd_name(simd());
+}
 // Forces a path (tests compare paths; a path the CPU lacks is refused: returns false).
 bool force_simd(Simd s);
 

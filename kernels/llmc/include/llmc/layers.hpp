@@ -13,22 +13,21 @@ namespace llmc {
 
 // ---------------------------------------------------------------- embedding
 // out (B,T,C) = wte[tokens[b,t]] (V,C) + wpe[t] (T,C); wpe may be nullptr (no positions).
-void embedding_forward(float* out, const int* tokens, const float* wte, const float* wpe, int B,
-                       int T, int C);
+void embedding_forward(float* out, const int* tokens, const float* wte, const float* wpe, int B, int T,
+                       int C);
 // dwte (V,C) += ..., dwpe (T,C) += ... (nullptr skips); serial in (b, t) order (deterministic).
-void embedding_backward(float* dwte, float* dwpe, const float* dout, const int* tokens, int B, int T,
-                        int C);
+void embedding_backward(float* dwte, float* dwpe, const float* dout, const int* tokens, int B, int T, int C);
 
 // ---------------------------------------------------------------- layernorm (eps 1e-5)
 // out (N,C), mean (N), rstd (N) (mean/rstd may be nullptr at inference); inp (N,C); w, b (C).
-void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, const float* w,
-                       const float* b, int N, int C);
+void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, const float* w, const float* b,
+                       int N, int C);
 // dinp (N,C) +=, dw (C) +=, db (C) +=; the per-channel sums run over n in ascending order.
 void layernorm_backward(float* dinp, float* dw, float* db, const float* dout, const float* inp,
                         const float* w, const float* mean, const float* rstd, int N, int C);
 
 // ---------------------------------------------------------------- GELU (tanh approximation)
-void gelu_forward(float* out, const float* inp, int n);                     // out, inp (n)
+void gelu_forward(float* out, const float* inp, int n);                       // out, inp (n)
 void gelu_backward(float* dinp, const float* inp, const float* dout, int n);  // dinp (n) +=
 
 // ---------------------------------------------------------------- residual
@@ -36,19 +35,19 @@ void residual_forward(float* out, const float* a, const float* b, size_t n);  //
 
 // ---------------------------------------------------------------- fp32 linear (no quantisation)
 // out (N,OC) = inp (N,C) @ w (OC,C)^T + b (OC) (b may be nullptr); scratch: C*OC floats.
-void linear_forward(float* out, const float* inp, const float* w, const float* b, int N, int C,
-                    int OC, float* scratch);
+void linear_forward(float* out, const float* inp, const float* w, const float* b, int N, int C, int OC,
+                    float* scratch);
 // dinp (N,C) += dout @ w; dw (OC,C) += dout^T @ inp; db (OC) += sum_n dout (dinp/db may be
 // nullptr); scratch: OC*N floats.
-void linear_backward(float* dinp, float* dw, float* db, const float* dout, const float* inp,
-                     const float* w, int N, int C, int OC, float* scratch);
+void linear_backward(float* dinp, float* dw, float* db, const float* dout, const float* inp, const float* w,
+                     int N, int C, int OC, float* scratch);
 
 // ---------------------------------------------------------------- attention
 // Packed projections qkv (B,T,C + 2*KVC) with q | k | v per row, KVC = NKV * hs; query head h reads
 // key/value head h / (NH / NKV) (grouped-query attention; NKV == NH is multi-head).
 struct AttnShape {
   int B = 1, T = 1, C = 0, NH = 1, NKV = 0;  // NKV = 0 means NKV = NH
-  bool causal = true;                         // false: bidirectional (encoder)
+  bool causal = true;                        // false: bidirectional (encoder)
   int nkv() const { return NKV ? NKV : NH; }
   int hs() const { return C / NH; }
   int kvc() const { return nkv() * hs(); }
@@ -80,11 +79,9 @@ void attention_backward(float* dqkv, const float* dout, const float* qkv, const 
 // probs (N,V) = softmax(logits (N,V) / temperature) per row.
 void softmax_forward(float* probs, const float* logits, int N, int V, float temperature);
 // Softmax + cross entropy: probs (N,V), losses (N) (nats) from logits (N,V) and targets (N).
-void crossentropy_forward(float* probs, float* losses, const float* logits, const int* targets,
-                          int N, int V);
+void crossentropy_forward(float* probs, float* losses, const float* logits, const int* targets, int N, int V);
 // dlogits (N,V) = (probs - onehot(targets)) * scale (overwrites).
-void crossentropy_backward(float* dlogits, const float* probs, const int* targets, int N, int V,
-                           float scale);
+void crossentropy_backward(float* dlogits, const float* probs, const int* targets, int N, int V, float scale);
 // Distillation loss (Hinton et al.): losses (N) = tau^2 * KL(softmax(t/tau) || softmax(s/tau));
 // ps, pt (N,V) receive the softened student / teacher probabilities (saved for backward).
 void kl_distill_forward(float* losses, float* ps, float* pt, const float* student_logits,

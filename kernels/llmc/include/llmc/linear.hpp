@@ -44,11 +44,13 @@ struct LinearConfig {
   int in = 0, out = 0;
   bool bias = true;
   Quant quant = Quant::kFp32;
-  int group = 64;          // int4 group / NF4 block (must divide in)
-  int lora_rank = 8;       // kNf4Lora
-  float lora_alpha = 16;   // kNf4Lora: adapter scale alpha / rank
-  int act8 = -1;           // -1: on for kBinary/kTernary, else off; 0/1 force
-  bool act8_on() const { return act8 < 0 ? (quant == Quant::kBinary || quant == Quant::kTernary) : act8 != 0; }
+  int group = 64;         // int4 group / NF4 block (must divide in)
+  int lora_rank = 8;      // kNf4Lora
+  float lora_alpha = 16;  // kNf4Lora: adapter scale alpha / rank
+  int act8 = -1;          // -1: on for kBinary/kTernary, else off; 0/1 force
+  bool act8_on() const {
+    return act8 < 0 ? (quant == Quant::kBinary || quant == Quant::kTernary) : act8 != 0;
+  }
 };
 
 // Views of one layer's tensors inside a flat buffer (parameters, or their gradients).

@@ -41,7 +41,9 @@ LLMC_HD float fexp(float x) {
 #endif
 }
 
-LLMC_HD float ftanh(float u) { return 1.0f - 2.0f / (1.0f + fexp(2.0f * u)); }
+LLMC_HD float ftanh(float u) {
+  return 1.0f - 2.0f / (1.0f + fexp(2.0f * u));
+}
 
 constexpr float kGeluS = 0.7978845608028654f;  // sqrt(2/pi)
 

@@ -35,6 +35,8 @@ float ternary_fake_quant(float* wq, const float* w, size_t n);
 void act8_fake_quant(float* xq, const float* x, int N, int C);
 
 // round half away from zero (the rounding every quantiser above uses)
-inline float round_half_away(float x) { return x >= 0.f ? (float)(int64_t)(x + 0.5f) : -(float)(int64_t)(-x + 0.5f); }
+inline float round_half_away(float x) {
+  return x >= 0.f ? (float)(int64_t)(x + 0.5f) : -(float)(int64_t)(-x + 0.5f);
+}
 
 }  // namespace llmc
