@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -106,6 +107,62 @@ std::string arg(int argc, char** argv, const std::string& key, const std::string
   for (int i = 2; i + 1 < argc; i++)
     if (argv[i] == key) return argv[i + 1];
   return def;
+}
+
+// Compares our first-window log-softmax with the one llama-perplexity stores with
+// --kl-divergence-base: "_logits_", n_ctx, n_vocab, n_chunk (int32), the chunks' tokens, then per
+// scored row (L/2 .. L-2 of each chunk) 2 floats (scale, min log-prob) and n_vocab uint16 codes,
+// log p = min + code * scale for the entries within 16 nats of the maximum (code > 0).
+std::string compare_llamacpp_logits(const std::string& path, const std::vector<int>& tokens,
+                                    const std::vector<float>& ours, int vocab, int L) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[8];
+  int32_t n_ctx = 0, n_vocab = 0, n_chunk = 0;
+  f.read(magic, 8);
+  f.read(reinterpret_cast<char*>(&n_ctx), 4);
+  f.read(reinterpret_cast<char*>(&n_vocab), 4);
+  f.read(reinterpret_cast<char*>(&n_chunk), 4);
+  if (!f || std::string(magic, 8) != "_logits_" || n_ctx != L || n_vocab != vocab)
+    throw std::runtime_error(path + ": not a llama-perplexity logits file for ctx " + std::to_string(L));
+  std::vector<int32_t> toks((size_t)n_chunk * n_ctx);
+  f.read(reinterpret_cast<char*>(toks.data()), (std::streamsize)(toks.size() * 4));
+  size_t same = 0;
+  for (int i = 0; i < n_ctx; i++) same += toks[i] == tokens[i];
+  const int nv = 2 * ((n_vocab + 1) / 2) + 4;
+  const int rows = n_ctx - 1 - n_ctx / 2;
+  std::vector<uint16_t> row(nv);
+  double max_diff = 0, sum_diff = 0, max_top_gap = 0;
+  int64_t n = 0, argmax_agree = 0;
+  for (int r = 0; r < rows && (size_t)(r + 1) * vocab <= ours.size(); r++) {
+    f.read(reinterpret_cast<char*>(row.data()), (std::streamsize)(nv * 2));
+    float scale, mn;
+    std::memcpy(&scale, row.data(), 4);
+    std::memcpy(&mn, row.data() + 2, 4);
+    const float* lg = ours.data() + (size_t)r * vocab;
+    double mx = lg[0];
+    int a_ours = 0, a_theirs = 0;
+    for (int x = 1; x < vocab; x++) if (lg[x] > mx) { mx = lg[x]; a_ours = x; }
+    double z = 0;
+    for (int x = 0; x < vocab; x++) z += std::exp(lg[x] - mx);
+    const double lse = mx + std::log(z);
+    uint16_t best = 0;
+    for (int x = 0; x < vocab; x++) {
+      const uint16_t q = row[4 + x];
+      if (q > best) { best = q; a_theirs = x; }
+      if (q == 0) continue;
+      const double d = std::fabs((lg[x] - lse) - (mn + q * scale));
+      max_diff = std::max(max_diff, d);
+      sum_diff += d;
+      n++;
+    }
+    argmax_agree += a_ours == a_theirs;
+    max_top_gap = std::max(max_top_gap, std::fabs((lg[a_ours] - lse) - (mn + row[4 + a_ours] * scale)));
+  }
+  char b[400];
+  std::snprintf(b, sizeof b, ",\"logits_cmp\":{\"rows\":%d,\"tokens_same\":%zu,\"entries\":%lld,\"max_abs_logprob_diff\":%.6f,"
+                "\"mean_abs_logprob_diff\":%.6f,\"top_logprob_max_diff\":%.6f,\"argmax_agree\":%lld,\"quantum\":%.6f}",
+                rows, same, (long long)n, max_diff, n ? sum_diff / n : 0.0, max_top_gap, (long long)argmax_agree, 16.0 / 65535);
+  return b;
 }
 
 }  // namespace
@@ -312,16 +369,19 @@ int cmd_llama_eval(int argc, char** argv) {
     std::vector<float> logits;
     const std::string lf = arg(argc, argv, "--logits", "");
     PplResult r = eval_ppl(m, tokens, w, L, kv, threads, nullptr, lf.empty() ? nullptr : &logits);
+    std::string cmp_json;
+    const std::string cmp = arg(argc, argv, "--compare-logits", "");
     if (!lf.empty()) {
       std::ofstream o(lf, std::ios::binary);
       o.write(reinterpret_cast<const char*>(logits.data()), (std::streamsize)(logits.size() * sizeof(float)));
     }
+    if (!cmp.empty()) cmp_json = compare_llamacpp_logits(cmp, tokens, logits, m.cfg.vocab, L);
     std::printf("{\"impl\":\"binllm\",\"kv\":\"%s\",\"ctx\":%d,\"threads\":%d,\"simd\":\"%s\",\"corpus_tokens\":%zu,"
                 "\"windows\":%zu,\"scored\":%lld,\"nll\":%.8f,\"ppl\":%.6f,\"seconds\":%.3f,\"tokens_per_s\":%.2f,"
-                "\"kv_bits_per_scalar\":%.4f}\n",
+                "\"kv_bits_per_scalar\":%.4f%s}\n",
                 arg(argc, argv, "--kv", "fp16").c_str(), L, threads, llmc::simd_path(), tokens.size(), w.size(),
                 (long long)r.count, r.nll_sum / r.count, std::exp(r.nll_sum / r.count), r.seconds,
-                (double)w.size() * L / r.seconds, llama_kv_bits_per_scalar(m.cfg, kv, L));
+                (double)w.size() * L / r.seconds, llama_kv_bits_per_scalar(m.cfg, kv, L), cmp_json.c_str());
     return 0;
   } catch (const binllm::ResourceError& e) {
     std::fprintf(stderr, "llama-eval: %s\n", e.what());
