@@ -33,16 +33,16 @@ __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* 
   return s;
 }
 
-// Tile of 4 rows of x by 3 rows of w (12 accumulators), K a multiple of 8.
-__attribute__((target("avx2,fma"))) void matmul_avx2(float* out, const float* x, const float* w, int T,
-                                                     int K, int N, int n0, int n1) {
+// out[t0:t1, n0:n1] in tiles of 4 rows of x by 3 rows of w (12 accumulators); K a multiple of 8.
+__attribute__((target("avx2,fma"))) void matmul_avx2_block(float* out, const float* x, const float* w,
+                                                           int t0, int t1, int K, int N, int n0, int n1) {
   int n = n0;
   for (; n + 3 <= n1; n += 3) {
     const float* w0 = w + (size_t)n * K;
     const float* w1 = w0 + K;
     const float* w2 = w1 + K;
-    int t = 0;
-    for (; t + 4 <= T; t += 4) {
+    int t = t0;
+    for (; t + 4 <= t1; t += 4) {
       const float* x0 = x + (size_t)t * K;
       const float* x1 = x0 + K;
       const float* x2 = x1 + K;
@@ -66,11 +66,16 @@ __attribute__((target("avx2,fma"))) void matmul_avx2(float* out, const float* x,
       o[0] = hsum256(a20); o[1] = hsum256(a21); o[2] = hsum256(a22); o += N;
       o[0] = hsum256(a30); o[1] = hsum256(a31); o[2] = hsum256(a32);
     }
-    for (; t < T; t++)
+    for (; t < t1; t++)
       for (int j = 0; j < 3; j++) out[(size_t)t * N + n + j] = dot_avx2(x + (size_t)t * K, w + (size_t)(n + j) * K, K);
   }
   for (; n < n1; n++)
-    for (int t = 0; t < T; t++) out[(size_t)t * N + n] = dot_avx2(x + (size_t)t * K, w + (size_t)n * K, K);
+    for (int t = t0; t < t1; t++) out[(size_t)t * N + n] = dot_avx2(x + (size_t)t * K, w + (size_t)n * K, K);
+}
+
+// Token blocks of 64 rows keep x's block in L2 while the thread's weight rows stream past it.
+void matmul_avx2(float* out, const float* x, const float* w, int T, int K, int N, int n0, int n1) {
+  for (int t0 = 0; t0 < T; t0 += 64) matmul_avx2_block(out, x, w, t0, std::min(T, t0 + 64), K, N, n0, n1);
 }
 #endif
 
