@@ -388,6 +388,10 @@ int test_smollm2_tokens() {
   // fixture: {"text": "...", "ids": [...]} written by kernels/bench/h2_vs_llamacpp.py
   const std::string tkey = "\"text_file\": \"";
   const size_t a = s.find(tkey);
+  if (s.empty() || a == std::string::npos || s.find("\"ids\"") == std::string::npos) {
+    CHECK(false, "fixture %s is missing or malformed (python3 kernels/bench/h2_vs_llamacpp.py --write-fixture)", fx);
+    return 1;
+  }
   const size_t b = s.find('"', a + tkey.size());
   const std::string text_file = std::string(fx).substr(0, std::string(fx).find_last_of('/') + 1) + s.substr(a + tkey.size(), b - a - tkey.size());
   std::ifstream tf(text_file, std::ios::binary);
