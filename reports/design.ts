@@ -100,7 +100,7 @@ export function buildDesign({ def, spec, analysisSettings }: DesignInput): Desig
 /** Metrics the descriptives table shows: those the comparisons test, then the protocol's secondary ones. */
 export const EXTRA_METRICS: Record<string, string[]> = {
   H1: ['recall_at_k', 'bytes_per_vector'],
-  H2: ['nll', 'entropy_rate_nats', 'kv_cache_bytes'],
+  H2: ['nll', 'entropy_rate_nats', 'kv_bits_per_scalar', 'kv_cache_bytes', 'eval_tokens'],
   H3: ['bits_per_param', 'peak_mem_bytes', 'f1', 'mcc'],
   H4: ['total_bits', 'bits_per_param'],
   H5: ['avg_power_w', 'idle_power_w'],

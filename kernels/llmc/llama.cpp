@@ -1,0 +1,357 @@
+// Llama inference (see include/llmc/llama.hpp).
+#include "llmc/llama.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "llmc/gguf.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define LLMC_X86 1
+#endif
+
+namespace llmc {
+
+namespace {
+
+#ifdef LLMC_X86
+__attribute__((target("avx2,fma"))) float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+__attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, int n) {
+  __m256 acc = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+  float s = hsum256(acc);
+  for (; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+// out[t0:t1, n0:n1] in tiles of 4 rows of x by 3 rows of w (12 accumulators); K a multiple of 8.
+__attribute__((target("avx2,fma"))) void matmul_avx2_block(float* out, const float* x, const float* w,
+                                                           int t0, int t1, int K, int N, int n0, int n1) {
+  int n = n0;
+  for (; n + 3 <= n1; n += 3) {
+    const float* w0 = w + (size_t)n * K;
+    const float* w1 = w0 + K;
+    const float* w2 = w1 + K;
+    int t = t0;
+    for (; t + 4 <= t1; t += 4) {
+      const float* x0 = x + (size_t)t * K;
+      const float* x1 = x0 + K;
+      const float* x2 = x1 + K;
+      const float* x3 = x2 + K;
+      __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+      __m256 a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+      for (int k = 0; k < K; k += 8) {
+        const __m256 b0 = _mm256_loadu_ps(w0 + k), b1 = _mm256_loadu_ps(w1 + k), b2 = _mm256_loadu_ps(w2 + k);
+        __m256 v = _mm256_loadu_ps(x0 + k);
+        a00 = _mm256_fmadd_ps(v, b0, a00); a01 = _mm256_fmadd_ps(v, b1, a01); a02 = _mm256_fmadd_ps(v, b2, a02);
+        v = _mm256_loadu_ps(x1 + k);
+        a10 = _mm256_fmadd_ps(v, b0, a10); a11 = _mm256_fmadd_ps(v, b1, a11); a12 = _mm256_fmadd_ps(v, b2, a12);
+        v = _mm256_loadu_ps(x2 + k);
+        a20 = _mm256_fmadd_ps(v, b0, a20); a21 = _mm256_fmadd_ps(v, b1, a21); a22 = _mm256_fmadd_ps(v, b2, a22);
+        v = _mm256_loadu_ps(x3 + k);
+        a30 = _mm256_fmadd_ps(v, b0, a30); a31 = _mm256_fmadd_ps(v, b1, a31); a32 = _mm256_fmadd_ps(v, b2, a32);
+      }
+      float* o = out + (size_t)t * N + n;
+      o[0] = hsum256(a00); o[1] = hsum256(a01); o[2] = hsum256(a02); o += N;
+      o[0] = hsum256(a10); o[1] = hsum256(a11); o[2] = hsum256(a12); o += N;
+      o[0] = hsum256(a20); o[1] = hsum256(a21); o[2] = hsum256(a22); o += N;
+      o[0] = hsum256(a30); o[1] = hsum256(a31); o[2] = hsum256(a32);
+    }
+    for (; t < t1; t++)
+      for (int j = 0; j < 3; j++) out[(size_t)t * N + n + j] = dot_avx2(x + (size_t)t * K, w + (size_t)(n + j) * K, K);
+  }
+  for (; n < n1; n++)
+    for (int t = t0; t < t1; t++) out[(size_t)t * N + n] = dot_avx2(x + (size_t)t * K, w + (size_t)n * K, K);
+}
+
+// Token blocks of 64 rows keep x's block in L2 while the thread's weight rows stream past it.
+void matmul_avx2(float* out, const float* x, const float* w, int T, int K, int N, int n0, int n1) {
+  for (int t0 = 0; t0 < T; t0 += 64) matmul_avx2_block(out, x, w, t0, std::min(T, t0 + 64), K, N, n0, n1);
+}
+#endif
+
+bool have_avx2() {
+#ifdef LLMC_X86
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+#else
+  return false;
+#endif
+}
+
+float dot_scalar(const float* a, const float* b, int n) {
+  // 8 partial sums in the same order as the AVX2 lanes would not be needed: scalar is its own path.
+  float s = 0.f;
+  for (int i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+}  // namespace
+
+const char* simd_path() { return have_avx2() ? "avx2+fma" : "scalar"; }
+
+void parallel_for(int64_t n, int threads, const std::function<void(int64_t, int64_t)>& fn) {
+  threads = (int)std::max<int64_t>(1, std::min<int64_t>(threads, n));
+  if (threads <= 1) {
+    if (n > 0) fn(0, n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  const int64_t chunk = (n + threads - 1) / threads;
+  for (int i = 1; i < threads; i++) {
+    const int64_t b = i * chunk, e = std::min(n, b + chunk);
+    if (b < e) pool.emplace_back(fn, b, e);
+  }
+  fn(0, std::min(n, chunk));
+  for (auto& th : pool) th.join();
+}
+
+float dot(const float* a, const float* b, int n) {
+#ifdef LLMC_X86
+  if (have_avx2()) return dot_avx2(a, b, n);
+#endif
+  return dot_scalar(a, b, n);
+}
+
+void matmul(float* out, const float* x, const float* w, int T, int K, int N, int threads) {
+  // Split over output columns in multiples of 3 (the tile width) so results do not depend on threads.
+  const int64_t tiles = (N + 2) / 3;
+  parallel_for(tiles, threads, [&](int64_t b, int64_t e) {
+    const int n0 = (int)(b * 3), n1 = (int)std::min<int64_t>(N, e * 3);
+#ifdef LLMC_X86
+    if (have_avx2() && K % 8 == 0) {
+      matmul_avx2(out, x, w, T, K, N, n0, n1);
+      return;
+    }
+#endif
+    for (int n = n0; n < n1; n++)
+      for (int t = 0; t < T; t++) out[(size_t)t * N + n] = dot_scalar(x + (size_t)t * K, w + (size_t)n * K, K);
+  });
+}
+
+void matmul_ref(double* out, const double* x, const double* w, int T, int K, int N) {
+  for (int t = 0; t < T; t++)
+    for (int n = 0; n < N; n++) {
+      double s = 0;
+      for (int k = 0; k < K; k++) s += x[(size_t)t * K + k] * w[(size_t)n * K + k];
+      out[(size_t)t * N + n] = s;
+    }
+}
+
+void rmsnorm(float* out, const float* x, const float* w, int T, int C, float eps) {
+  for (int t = 0; t < T; t++) {
+    const float* xt = x + (size_t)t * C;
+    double ss = 0;
+    for (int c = 0; c < C; c++) ss += (double)xt[c] * xt[c];
+    const float r = (float)(1.0 / std::sqrt(ss / C + eps));
+    for (int c = 0; c < C; c++) out[(size_t)t * C + c] = xt[c] * r * w[c];
+  }
+}
+
+void rmsnorm_ref(double* out, const double* x, const double* w, int T, int C, double eps) {
+  for (int t = 0; t < T; t++) {
+    double ss = 0;
+    for (int c = 0; c < C; c++) ss += x[(size_t)t * C + c] * x[(size_t)t * C + c];
+    const double r = 1.0 / std::sqrt(ss / C + eps);
+    for (int c = 0; c < C; c++) out[(size_t)t * C + c] = x[(size_t)t * C + c] * r * w[c];
+  }
+}
+
+void rope(float* x, int T, int n_heads, int head_dim, int rot_dim, double theta, int pos0) {
+  std::vector<double> inv(rot_dim / 2);
+  for (int i = 0; i < rot_dim / 2; i++) inv[i] = std::pow(theta, -2.0 * i / rot_dim);
+  for (int t = 0; t < T; t++) {
+    for (int i = 0; i < rot_dim / 2; i++) {
+      const double a = (double)(pos0 + t) * inv[i];
+      const float c = (float)std::cos(a), s = (float)std::sin(a);
+      for (int h = 0; h < n_heads; h++) {
+        float* p = x + ((size_t)t * n_heads + h) * head_dim + 2 * i;
+        const float x0 = p[0], x1 = p[1];
+        p[0] = x0 * c - x1 * s;
+        p[1] = x0 * s + x1 * c;
+      }
+    }
+  }
+}
+
+void rope_ref(double* x, int T, int n_heads, int head_dim, int rot_dim, double theta, int pos0) {
+  // Complex form: z_i = x[2i] + j x[2i+1] times exp(j (pos) theta^(-2i/rot_dim)).
+  for (int t = 0; t < T; t++)
+    for (int h = 0; h < n_heads; h++)
+      for (int i = 0; i < rot_dim / 2; i++) {
+        double* p = x + ((size_t)t * n_heads + h) * head_dim + 2 * i;
+        const double ang = (pos0 + t) * std::exp(-2.0 * i / rot_dim * std::log(theta));
+        const double re = p[0] * std::cos(ang) - p[1] * std::sin(ang);
+        const double im = p[0] * std::sin(ang) + p[1] * std::cos(ang);
+        p[0] = re;
+        p[1] = im;
+      }
+}
+
+void swiglu(float* out, const float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const float g = gate[i];
+    out[i] = g / (1.f + std::exp(-g)) * up[i];
+  }
+}
+
+void attention_gqa(float* out, const float* q, const float* k, const float* v, int T, int n_heads,
+                   int n_kv, int hd, int threads) {
+  const int group = n_heads / n_kv, qd = n_heads * hd, kd = n_kv * hd;
+  const float scale = 1.f / std::sqrt((float)hd);
+  parallel_for((int64_t)T * n_heads, threads, [&](int64_t b, int64_t e) {
+    std::vector<float> p(T);
+    for (int64_t i = b; i < e; i++) {
+      const int t = (int)(i / n_heads), h = (int)(i % n_heads), g = h / group;
+      const float* qt = q + (size_t)t * qd + h * hd;
+      float mx = -INFINITY;
+      for (int s = 0; s <= t; s++) {
+        p[s] = dot(qt, k + (size_t)s * kd + g * hd, hd) * scale;
+        mx = std::max(mx, p[s]);
+      }
+      float sum = 0;
+      for (int s = 0; s <= t; s++) sum += (p[s] = std::exp(p[s] - mx));
+      float* o = out + (size_t)t * qd + h * hd;
+      for (int c = 0; c < hd; c++) o[c] = 0;
+      for (int s = 0; s <= t; s++) {
+        const float a = p[s] / sum;
+        const float* vs = v + (size_t)s * kd + g * hd;
+        for (int c = 0; c < hd; c++) o[c] += a * vs[c];
+      }
+    }
+  });
+}
+
+void attention_gqa_ref(double* out, const double* q, const double* k, const double* v, int T,
+                       int n_heads, int n_kv, int hd) {
+  // Written per head with the key/value head index spelled out (no shared code with the above).
+  for (int h = 0; h < n_heads; h++) {
+    const int g = h * n_kv / n_heads;
+    for (int t = 0; t < T; t++) {
+      std::vector<double> w(t + 1);
+      double mx = -1e300, z = 0;
+      for (int s = 0; s <= t; s++) {
+        double d = 0;
+        for (int c = 0; c < hd; c++) d += q[((size_t)t * n_heads + h) * hd + c] * k[((size_t)s * n_kv + g) * hd + c];
+        w[s] = d / std::sqrt((double)hd);
+        mx = std::max(mx, w[s]);
+      }
+      for (int s = 0; s <= t; s++) z += (w[s] = std::exp(w[s] - mx));
+      for (int c = 0; c < hd; c++) {
+        double o = 0;
+        for (int s = 0; s <= t; s++) o += w[s] / z * v[((size_t)s * n_kv + g) * hd + c];
+        out[((size_t)t * n_heads + h) * hd + c] = o;
+      }
+    }
+  }
+}
+
+int64_t LlamaModel::n_params() const {
+  int64_t n = (int64_t)tok_emb.size() + (int64_t)out_norm.size() + (int64_t)output.size();
+  for (const auto& l : layers)
+    n += (int64_t)(l.attn_norm.size() + l.wq.size() + l.wk.size() + l.wv.size() + l.wo.size() +
+                   l.ffn_norm.size() + l.w_gate.size() + l.w_up.size() + l.w_down.size());
+  return n;
+}
+
+LlamaModel load_llama_gguf(const GgufFile& f) {
+  const std::string arch = f.get_string("general.architecture");
+  if (arch != "llama")
+    throw GgufError("gguf " + f.path() + ": general.architecture '" + arch + "' is not supported (llama)");
+  LlamaModel m;
+  LlamaConfig& c = m.cfg;
+  c.n_layers = (int)f.get_int("llama.block_count");
+  c.d_model = (int)f.get_int("llama.embedding_length");
+  c.n_heads = (int)f.get_int("llama.attention.head_count");
+  c.n_kv_heads = (int)f.get_int("llama.attention.head_count_kv", c.n_heads);
+  c.d_ff = (int)f.get_int("llama.feed_forward_length");
+  c.ctx_train = (int)f.get_int("llama.context_length", 0);
+  c.rope_theta = f.get_float("llama.rope.freq_base", 10000.0);
+  c.rms_eps = f.get_float("llama.attention.layer_norm_rms_epsilon", 1e-5);
+  if (c.n_heads <= 0 || c.d_model % c.n_heads || c.n_kv_heads <= 0 || c.n_heads % c.n_kv_heads)
+    throw GgufError("gguf " + f.path() + ": head counts " + std::to_string(c.n_heads) + "/" +
+                    std::to_string(c.n_kv_heads) + " do not divide embedding_length " + std::to_string(c.d_model));
+  c.head_dim = c.d_model / c.n_heads;
+  c.rope_dim = (int)f.get_int("llama.rope.dimension_count", c.head_dim);
+  const int64_t d = c.d_model, kd = c.kv_dim(), ff = c.d_ff;
+  const GgufTensor& emb = f.tensor("token_embd.weight");
+  if (emb.dims.size() != 2 || emb.dims[0] != d)
+    throw GgufError("gguf " + f.path() + ": token_embd.weight does not have rows of embedding_length " + std::to_string(d));
+  c.vocab = (int)emb.dims[1];
+  m.tok_emb = f.dequant(emb);
+  m.out_norm = f.dequant("output_norm.weight", {d});
+  c.tied = f.find("output.weight") == nullptr;
+  if (!c.tied) m.output = f.dequant("output.weight", {d, c.vocab});
+  m.layers.resize(c.n_layers);
+  for (int l = 0; l < c.n_layers; l++) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    LlamaLayer& L = m.layers[l];
+    L.attn_norm = f.dequant(p + "attn_norm.weight", {d});
+    L.wq = f.dequant(p + "attn_q.weight", {d, d});
+    L.wk = f.dequant(p + "attn_k.weight", {d, kd});
+    L.wv = f.dequant(p + "attn_v.weight", {d, kd});
+    L.wo = f.dequant(p + "attn_output.weight", {d, d});
+    L.ffn_norm = f.dequant(p + "ffn_norm.weight", {d});
+    L.w_gate = f.dequant(p + "ffn_gate.weight", {d, ff});
+    L.w_up = f.dequant(p + "ffn_up.weight", {d, ff});
+    L.w_down = f.dequant(p + "ffn_down.weight", {ff, d});
+  }
+  return m;
+}
+
+void llama_forward(const LlamaModel& m, const int* tokens, int T, const AttentionFn& attn,
+                   float* hidden, int threads) {
+  const LlamaConfig& c = m.cfg;
+  const int d = c.d_model, kd = c.kv_dim(), ff = c.d_ff;
+  const float eps = (float)c.rms_eps;
+  std::vector<float> x((size_t)T * d);         // (T, d) residual stream
+  std::vector<float> h((size_t)T * d);         // (T, d) normed input of a sub-block
+  std::vector<float> q((size_t)T * d);         // (T, n_heads, hd)
+  std::vector<float> k((size_t)T * kd), v((size_t)T * kd);  // (T, n_kv, hd)
+  std::vector<float> a((size_t)T * d);         // (T, d) attention output before Wo
+  std::vector<float> g((size_t)T * ff), u((size_t)T * ff);  // (T, d_ff)
+  for (int t = 0; t < T; t++) {
+    if (tokens[t] < 0 || tokens[t] >= c.vocab)
+      throw std::runtime_error("token id " + std::to_string(tokens[t]) + " outside the vocabulary");
+    std::copy_n(m.tok_emb.data() + (size_t)tokens[t] * d, d, x.data() + (size_t)t * d);
+  }
+  for (int l = 0; l < c.n_layers; l++) {
+    const LlamaLayer& L = m.layers[l];
+    rmsnorm(h.data(), x.data(), L.attn_norm.data(), T, d, eps);
+    matmul(q.data(), h.data(), L.wq.data(), T, d, d, threads);
+    matmul(k.data(), h.data(), L.wk.data(), T, d, kd, threads);
+    matmul(v.data(), h.data(), L.wv.data(), T, d, kd, threads);
+    rope(q.data(), T, c.n_heads, c.head_dim, c.rope_dim, c.rope_theta, 0);
+    rope(k.data(), T, c.n_kv_heads, c.head_dim, c.rope_dim, c.rope_theta, 0);
+    if (attn) attn(l, q.data(), k.data(), v.data(), T, a.data());
+    else attention_gqa(a.data(), q.data(), k.data(), v.data(), T, c.n_heads, c.n_kv_heads, c.head_dim, threads);
+    matmul(h.data(), a.data(), L.wo.data(), T, d, d, threads);
+    for (size_t i = 0; i < x.size(); i++) x[i] += h[i];
+    rmsnorm(h.data(), x.data(), L.ffn_norm.data(), T, d, eps);
+    matmul(g.data(), h.data(), L.w_gate.data(), T, d, ff, threads);
+    matmul(u.data(), h.data(), L.w_up.data(), T, d, ff, threads);
+    swiglu(g.data(), g.data(), u.data(), (int64_t)T * ff);
+    matmul(h.data(), g.data(), L.w_down.data(), T, ff, d, threads);
+    for (size_t i = 0; i < x.size(); i++) x[i] += h[i];
+  }
+  rmsnorm(hidden, x.data(), m.out_norm.data(), T, d, eps);
+}
+
+void llama_logits(const LlamaModel& m, const float* hidden, const int* rows, int n, float* logits,
+                  int threads) {
+  const int d = m.cfg.d_model;
+  std::vector<float> hs((size_t)n * d);  // (n, d) gathered rows
+  for (int i = 0; i < n; i++) std::copy_n(hidden + (size_t)rows[i] * d, d, hs.data() + (size_t)i * d);
+  matmul(logits, hs.data(), m.head(), n, d, m.cfg.vocab, threads);
+}
+
+}  // namespace llmc

@@ -1,0 +1,69 @@
+// KV-cache formats applied to a Llama model's attention, and sliding-window perplexity.
+// The formats are defined in kvquant.hpp; here is where each reads its K/V: per layer, every
+// token's post-RoPE key and its value vector (width kv_dim = n_kv_heads * head_dim) are cached,
+// and the query at t attends to the cached form of every s <= t (its own token included).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kvquant.hpp"
+#include "llmc/llama.hpp"
+
+namespace lm {
+
+struct KvConfig {
+  KvMode mode = KvMode::INT4;
+  int group = 32;      // intN / kivi channel group, kivi key token block
+  int residual = 0;    // R: most recent tokens kept at fp16
+  int qjl_dim = 0;     // m of qjl (0 = head_dim)
+  uint64_t seed = 0;   // qjl projection seed
+};
+
+// Every kv name the Llama path accepts and its mode.
+const std::vector<std::string>& llama_kv_names();
+KvMode kv_mode_from_name(const std::string& name);  // std::invalid_argument for an unknown name
+
+// Bytes of the whole cache (K and V, all layers) after L tokens of one sequence.
+double llama_kv_bytes(const llmc::LlamaConfig& c, const KvConfig& kv, int L);
+// 8 * bytes / (2 * n_layers * L * kv_dim): bits per cached scalar, scales and residual included.
+double llama_kv_bits_per_scalar(const llmc::LlamaConfig& c, const KvConfig& kv, int L);
+
+// One layer's attention with the KV cache in format kv: q (T, n_heads*hd), k, v (T, n_kv*hd)
+// -> out (T, n_heads*hd).
+void kv_attention(const KvConfig& kv, int layer, const float* q, const float* k, const float* v,
+                  int T, int n_heads, int n_kv, int hd, float* out, int threads);
+// Naive double-precision reference of the same: reconstructs, for every query t, the cached
+// K^(t)_s and V^(t)_s of each s <= t explicitly and applies softmax(q.K^/sqrt(hd)) V^.
+void kv_attention_ref(const KvConfig& kv, int layer, const double* q, const double* k,
+                      const double* v, int T, int n_heads, int n_kv, int hd, double* out);
+// The seeded JL projection (m x hd, N(0,1)) of qjl for a layer.
+std::vector<float> qjl_projection(uint64_t seed, int layer, int m, int hd);
+
+// Perplexity windows over a token stream, as llama.cpp's llama-perplexity forms them:
+//   stride == 0: chunks [iL, (i+1)L), scoring the targets at chunk positions L/2+1 .. L-1;
+//   stride  > 0: windows [iS, iS+L) for i < ceil((N-L)/S), scoring their last S targets.
+struct PplWindow {
+  int64_t start = 0;
+  int first_target = 0;  // first scored position inside the window
+};
+std::vector<PplWindow> ppl_windows(int64_t n_tokens, int L, int stride);
+
+struct PplResult {
+  double nll_sum = 0;             // sum over scored targets (nats)
+  int64_t count = 0, hits = 0;    // scored targets, top-1 hits
+  std::vector<double> window_nll; // mean NLL per window
+  std::vector<int64_t> window_start;
+  double seconds = 0;             // forward + logits time
+};
+
+// Evaluates windows[w0, w1) of `tokens` with context L. first_logits: when non-null, receives the
+// logits (n_scored x vocab) of the first window (for the llama.cpp comparison).
+PplResult eval_ppl(const llmc::LlamaModel& m, const std::vector<int>& tokens,
+                   const std::vector<PplWindow>& windows, int L, const KvConfig& kv, int threads,
+                   const std::function<void(size_t done)>& progress,
+                   std::vector<float>* first_logits = nullptr);
+
+}  // namespace lm
