@@ -79,6 +79,12 @@ export interface HypothesisDefinition<S extends z.ZodTypeAny = z.ZodTypeAny> {
   settings: S;
   comparisons: (settings: z.infer<S>) => Comparison[];
   timeouts: { startToCloseMinutes: number; heartbeatSeconds: number };
+  /**
+   * Cells that must run alone on their host (timing, energy): while one runs, no other binllm cell
+   * runs on that host (activities/host-lock.ts). `true` for every cell, or decided per cell from
+   * the hypothesis's settings and the cell's params (e.g. only the timing cells).
+   */
+  exclusive?: boolean | ((settings: z.infer<S>, params: Record<string, unknown>) => boolean);
   /** H6: which hypotheses' results it reads */
   derivedFrom?: HypothesisId[];
 }
