@@ -1,6 +1,7 @@
 // One hypothesis: verdict, claim, design, data completeness, descriptives, tests, charts.
 import type { TestRecord } from '../../hypotheses/analysis/types.ts';
 import { chartsFor } from '../charts.ts';
+import { h5Blocks } from './h5.ts';
 import { badge, code, muted, strong, warn, type Block, type Column, type Inline } from '../document.ts';
 import { fmtCi, fmtInt, fmtMeanSd, fmtNum, fmtP, fmtPoint, fmtValue } from '../format.ts';
 import { CLAIM_TESTS, headlineNumbers, keyNumberRows, metricInfo, TEST_LABELS } from '../labels.ts';
@@ -258,5 +259,6 @@ export function hypothesisBlocks(s: HypothesisSection): Block[] {
     blocks.push({ kind: 'heading', level: 3, text: 'Charts', id: `${id}-charts` });
     blocks.push({ kind: 'charts', charts });
   }
+  if (s.id === 'H5') blocks.push(...h5Blocks(s));
   return [{ kind: 'section', id: `${id}-section`, blocks }];
 }

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { closeTestDb, ensureStack, query, startInProcessWorker, temporalClient, uniqueId } from '../support/stack.ts';
 import type { SweepProgress } from '../../workflows/progress.ts';
 
@@ -56,5 +57,9 @@ test('a real CPU H5 sweep stores tokens/s per L for 3 seeds and gives the honest
     assert.ok(builds.every((b) => b.energy.startsWith('none: RAPL')), 'each run says which energy source was missing');
     assert.equal(verdict.verdict, 'inconclusive');
     assert.equal(verdict.reason, 'inconclusive (no energy telemetry on cpu)');
+    assert.ok(result.report, 'the sweep rendered its report');
+    const md = await readFile(result.report!.markdownPath, 'utf8');
+    assert.ok(md.includes('Energy was not measured on cpu'), 'the report says plainly that energy was not measured');
+    assert.ok(md.includes('Crossover L* per device'), 'the report has the H5 crossover table');
   }
 });
