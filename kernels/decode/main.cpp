@@ -104,6 +104,21 @@ std::string gib(double b) {
   return buf;
 }
 
+// STREAM's rule: each array at least 4 times the last-level cache (sysfs), and at least 64 MiB.
+double stream_array_bytes() {
+  double llc = 0;
+  for (int i = 0; i < 8; ++i) {
+    std::ifstream f("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/size");
+    std::string v;
+    if (!(f >> v)) continue;
+    double x = std::atof(v.c_str());
+    if (!v.empty() && (v.back() == 'K' || v.back() == 'k')) x *= 1024;
+    if (!v.empty() && v.back() == 'M') x *= 1024 * 1024;
+    llc = std::max(llc, x);
+  }
+  return std::max(64.0 * (1 << 20), 4 * llc);
+}
+
 // STREAM-style copy a[i] = b[i] over two arrays much larger than the caches, best of 5,
 // counting read + write bytes (the STREAM convention).
 double measure_copy_gbps(size_t bytes, int threads) {
@@ -204,7 +219,7 @@ void run_cell(binllm::RunContext& ctx) {
     device_gbps = g->copy_gbps();
 #endif
   } else {
-    const double copy_bytes = 256.0 * (1 << 20);
+    const double copy_bytes = stream_array_bytes();
     const double need = need_weights + need_cache + 2 * copy_bytes + 64.0 * (1 << 20);
     const double avail = available_host_bytes();
     if (need > 0.9 * avail)
