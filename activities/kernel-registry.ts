@@ -15,7 +15,11 @@ function candidatePaths(): string[] {
   const out: string[] = [];
   const binDir = path.join(statePaths().kernelBuild, 'bin');
   if (existsSync(binDir)) {
-    for (const f of readdirSync(binDir).sort()) if (f.startsWith('binllm-') && !f.endsWith('-bench')) out.push(path.join(binDir, f));
+    const files = readdirSync(binDir).sort();
+    // binllm-<kernel>-bench beside binllm-<kernel> is that kernel's benchmark driver, not a kernel
+    // (binllm-decode-bench, with no binllm-decode, is the H5 kernel itself)
+    const isDriver = (f: string) => f.endsWith('-bench') && files.includes(f.slice(0, -'-bench'.length));
+    for (const f of files) if (f.startsWith('binllm-') && !isDriver(f)) out.push(path.join(binDir, f));
   }
   const extra = path.join(statePaths().home, 'kernels.json');
   if (existsSync(extra)) out.push(...Object.values(JSON.parse(readFileSync(extra, 'utf8')) as Record<string, string>));

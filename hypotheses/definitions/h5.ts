@@ -14,13 +14,18 @@ export const H5 = defineHypothesis({
   kernel: 'decode-bench',
   variants: {
     'bin-kv': { description: 'packed 1-bit KV attention + binary GEMM', params: { quant: 'bin' } },
-    int4: { description: '4-bit baseline', params: { quant: 'int4' } },
+    int4: { description: 'group-wise int4 weights and KV cache (Q4 blocks of 32, the 4-bit baseline)', params: { quant: 'int4' } },
+    fp16: { description: 'fp16 weights and KV cache (reference)', params: { quant: 'fp16' } },
   },
   defaultVariants: ['bin-kv', 'int4'],
   baseline: 'int4',
   grid: {},
   defaultParams: { contexts: [1024, 4096, 16384, 65536, 131072] },
-  paramChecks: { contexts: 'positive-int-list', batch: 'positive-int' },
+  paramChecks: {
+    contexts: 'positive-int-list', batch: 'positive-int', d_model: 'positive-int', n_layers: 'positive-int', n_heads: 'positive-int',
+    n_kv_heads: 'positive-int', d_ff: 'positive-int', steps: 'positive-int', warmup: 'non-negative-number', window_s: 'non-negative-number',
+    idle_s: 'non-negative-number', cooldown_s: 'non-negative-number',
+  },
   pathParams: [],
   minSeeds: 3,
   settings: h5Settings,
@@ -37,4 +42,6 @@ export const H5 = defineHypothesis({
     },
   ],
   timeouts: { startToCloseMinutes: 120, heartbeatSeconds: 60 },
+  // tokens/s and joules measured beside other cells mean nothing: H5 cells run alone on their host
+  exclusive: true,
 });

@@ -2,6 +2,7 @@
 // then the key numbers and the full test tables collapsed.
 import type { TestRecord } from '../../hypotheses/analysis/types.ts';
 import { chartsFor } from '../charts.ts';
+import { h5Blocks } from './h5.ts';
 import { badge, code, muted, strong, warn, type Block, type Column, type Inline } from '../document.ts';
 import { fmtCi, fmtInt, fmtMeanSd, fmtNum, fmtP, fmtPoint, fmtValue } from '../format.ts';
 import { CLAIM_TESTS, headlineNumbers, metricInfo, TEST_LABELS } from '../labels.ts';
@@ -279,6 +280,7 @@ export function hypothesisBlocks(s: HypothesisSection): Block[] {
     blocks.push({ kind: 'heading', level: 3, text: 'Charts', id: `${id}-charts` });
     blocks.push({ kind: 'charts', charts });
   }
+  if (s.id === 'H5') blocks.push(...h5Blocks(s));
   const primary = primaryBlocks(s);
   if (primary.length) blocks.push({ kind: 'heading', level: 3, text: 'Primary comparisons', id: `${id}-primary` }, ...primary);
   blocks.push(...completenessBlocks(s), ...descriptivesBlocks(s), ...designBlocks(s));
