@@ -192,7 +192,13 @@ export async function follow(id: string): Promise<SweepProgress> {
       }
     } catch { /* not yet queryable */ }
   };
-  const timer = setInterval(() => { inFlight = tick(); }, tty ? 1000 : 2000);
+  // one progress query at a time: a slow one (busy worker) is never overtaken and lost track of
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    inFlight = tick().finally(() => { busy = false; });
+  }, tty ? 1000 : 2000);
   // a progress query still in flight must finish before the connection closes
   const stop = async () => { stopped = true; clearInterval(timer); await inFlight; };
   let result: SweepProgress;
