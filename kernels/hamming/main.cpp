@@ -22,6 +22,8 @@ const char* kVersion = "0.4.0";
 
 // Rescoring multiplier: the Hamming search fetches rescore_multiplier * k candidates.
 constexpr int64_t kRescoreMultiplierDefault = 4, kRescoreMultiplierMin = 1, kRescoreMultiplierMax = 1000;
+const std::vector<std::string> kSimdChoices = {"auto", "portable", "avx2", "avx512"};  // default first
+const std::vector<std::string> kRescoreVectorsChoices = {"binary", "float"};           // default first
 
 struct Params {
   std::string dataset;
@@ -59,10 +61,10 @@ Params read_params(binllm::Config& cfg) {
   p.itq.iters = static_cast<int>(cfg.get_int("itq_iters", 50, 0, 10000));
   p.itq.train_max = static_cast<size_t>(cfg.get_int("itq_train_max", 5000, 1, 100000000));
   p.cuda_check = cfg.get_bool("cuda_check", true);
-  p.simd = h1::parse_simd_path(cfg.get_string("simd", "auto", {"auto", "portable", "avx2", "avx512"}));
+  p.simd = h1::parse_simd_path(cfg.get_string("simd", kSimdChoices[0], kSimdChoices));
   p.rescore_multiplier = static_cast<int>(
       cfg.get_int("rescore_multiplier", kRescoreMultiplierDefault, kRescoreMultiplierMin, kRescoreMultiplierMax));
-  p.rescore_vectors = cfg.get_string("rescore_vectors", "binary", {"binary", "float"});
+  p.rescore_vectors = cfg.get_string("rescore_vectors", kRescoreVectorsChoices[0], kRescoreVectorsChoices);
   if (p.binarizer != "itq") {
     for (const char* k : {"itq_iters", "itq_train_max"})
       if (cfg.has(k)) cfg.fail(k, "only applies to binarizer \"itq\"");
@@ -412,13 +414,13 @@ int main(int argc, char** argv) {
                                     5000, 1, 100000000)},
       {"simd", sc::string("Hamming scan path: auto (the best this CPU has, from CPUID), or force portable / avx2 / "
                           "avx512 (exit 3 when the CPU lacks it)",
-                          "auto", {"auto", "portable", "avx2", "avx512"})},
+                          kSimdChoices[0], kSimdChoices)},
       {"rescore_multiplier", sc::integer("rescored metrics: the Hamming search fetches rescore_multiplier * k "
                                          "candidates, re-ranked by a float score (capped at the corpus size)",
                                          kRescoreMultiplierDefault, kRescoreMultiplierMin, kRescoreMultiplierMax)},
       {"rescore_vectors", sc::string("rescoring score: binary = float query . (+-1 code bits), as sentence-transformers "
                                      "does (rhp/itq: the projected query); float = float query . float document",
-                                     "binary", {"binary", "float"})},
+                                     kRescoreVectorsChoices[0], kRescoreVectorsChoices)},
       {"cuda_check", sc::boolean("on cuda:N, also run the CPU search and fail if the top-k ids differ", true)},
       {"n_docs", sc::integer("synthetic: corpus size", 10000, 1, 2000000000)},
       {"n_queries", sc::integer("synthetic: number of queries", 200, 1, 100000000)},
