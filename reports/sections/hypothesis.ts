@@ -254,11 +254,11 @@ export function hypothesisBlocks(s: HypothesisSection): Block[] {
   blocks.push({ kind: 'heading', level: 3, text: 'Claim (as the protocol states it)', id: `${id}-claim` });
   blocks.push({ kind: 'paragraph', content: [s.design.claim] });
   blocks.push(...designBlocks(s), ...completenessBlocks(s), ...descriptivesBlocks(s), ...testsBlocks(s));
+  if (s.id === 'H5') blocks.push(...h5Blocks(s));
   const charts = chartsFor(s);
   if (charts.length) {
     blocks.push({ kind: 'heading', level: 3, text: 'Charts', id: `${id}-charts` });
     blocks.push({ kind: 'charts', charts });
   }
-  if (s.id === 'H5') blocks.push(...h5Blocks(s));
   return [{ kind: 'section', id: `${id}-section`, blocks }];
 }
