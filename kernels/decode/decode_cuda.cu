@@ -46,9 +46,21 @@ constexpr int kMaxGroup = 8;              // query heads per KV head on the GPU 
 constexpr int kMaxHd = 256;               // head_dim on the GPU path
 
 template <typename T>
-struct DevBuf {
+struct DevBuf {  // owns one cudaMalloc: movable, not copyable
   T* p = nullptr;
   size_t n = 0;
+  DevBuf() = default;
+  DevBuf(const DevBuf&) = delete;
+  DevBuf& operator=(const DevBuf&) = delete;
+  DevBuf(DevBuf&& o) noexcept : p(o.p), n(o.n) { o.p = nullptr, o.n = 0; }
+  DevBuf& operator=(DevBuf&& o) noexcept {
+    if (this != &o) {
+      release();
+      p = o.p, n = o.n;
+      o.p = nullptr, o.n = 0;
+    }
+    return *this;
+  }
   void alloc(size_t count) {
     release();
     n = count;

@@ -13,7 +13,7 @@ function meanAt(rows: DescriptiveRow[], variant: string, gpu: string, metric: st
   return r?.mean ?? null;
 }
 
-/** Blocks placed after H5's charts (reports/sections/hypothesis.ts). */
+/** Blocks placed before H5's charts (reports/sections/hypothesis.ts). */
 export function h5Blocks(s: HypothesisSection): Block[] {
   const rows = s.descriptives.rows;
   const base = s.design.baseline ?? 'int4';
@@ -36,6 +36,7 @@ export function h5Blocks(s: HypothesisSection): Block[] {
     kind: 'table', caption: 'Crossover L* per device: the smallest measured L from which bin-kv uses fewer joules/token with non-inferior tokens/s at every longer L (verdicts.key_numbers)',
     columns: [{ header: 'Device' }, { header: 'Energy measured' }, { header: 'L*', align: 'right' }],
     rows: gpus.map((g) => [[strong(g)], [measured(g) ? 'yes' : warn('no')], [measured(g) ? (crossover[g] != null ? fmtInt(crossover[g]) : 'none') : '— (no energy)']]),
+    ...(s.verdict ? { sql: s.verdict.sql } : {}),
   });
   const tableRows: Inline[][][] = [];
   const ratioSeries: LineSeries[] = [];
@@ -61,6 +62,7 @@ export function h5Blocks(s: HypothesisSection): Block[] {
     columns: [{ header: 'Device' }, { header: 'L', align: 'right' }, { header: `tokens/s ${VARIANT}`, align: 'right' }, { header: `tokens/s ${base}`, align: 'right' },
       { header: 'ratio', align: 'right' }, { header: `J/token ${VARIANT}`, align: 'right' }, { header: `J/token ${base}`, align: 'right' }],
     rows: tableRows,
+    sql: s.descriptives.sql,
   });
   const margin = kn.tokensPerSecondMargin ?? (s.design.settings as { tokensPerSecondMargin?: number }).tokensPerSecondMargin ?? 0.01;
   const stars = Object.entries(crossover).filter(([, v]) => v != null).map(([g, v]) => `${g}: L* = ${fmtInt(v)}`);
