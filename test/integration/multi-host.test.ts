@@ -139,6 +139,7 @@ function kill(child: ChildProcess | undefined, sig: NodeJS.Signals = 'SIGKILL') 
 
 const why = unavailable();
 let db: pg.Pool;
+let stackDataDir: string | undefined;
 let client: Client;
 
 before(async () => {
@@ -155,6 +156,8 @@ before(async () => {
   };
   assert.equal(new URL(remote.DATABASE_URL).hostname, serviceIp);
   assert.equal(remote.TEMPORAL_ADDRESS.split(':')[0], serviceIp);
+  // as root the cluster of this mode-700 scratch home lives in /var/lib/binllm: removed in after()
+  stackDataDir = (JSON.parse(readFileSync(path.join(scratch, 'stack', 'state', 'postgres.json'), 'utf8')) as { dataDir: string }).dataDir;
   db = new pg.Pool({ connectionString: remote.DATABASE_URL, max: 2 });
   client = new Client({ connection: await Connection.connect({ address: remote.TEMPORAL_ADDRESS }) });
 }, { timeout: 600_000 });
@@ -166,6 +169,7 @@ after(async () => {
   if (!why) {
     try { binllm(['down']); } catch (e) { console.error(String(e)); }
     cleanupNetwork();
+    if (stackDataDir && !stackDataDir.startsWith(scratch)) rmSync(stackDataDir, { recursive: true, force: true });
   }
   rmSync(scratch, { recursive: true, force: true });
 });
