@@ -61,7 +61,9 @@ export async function startTemporalDevServer(opts: { port?: number; uiPort?: num
   mkdirSync(paths.state, { recursive: true });
   const logFd = openSync(path.join(paths.logs, 'temporal.log'), 'a');
   const args = ['server', 'start-dev', '--db-filename', paths.temporalDb, '--port', String(port), '--ui-port', String(uiPort),
-    '--ip', opts.listen === '*' ? '0.0.0.0' : opts.listen ?? '127.0.0.1', '--log-level', 'warn'];
+    // The dev server's own services dial its frontend on 127.0.0.1, so with --listen it binds all
+    // addresses (clients here and elsewhere dial the --listen address).
+    '--ip', opts.listen ? '0.0.0.0' : '127.0.0.1', '--log-level', 'warn'];
   for (const [k, v] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${k}=${v}`);
   const child = spawn(bin, args, { detached: true, stdio: ['ignore', logFd, logFd] });
   child.unref();
