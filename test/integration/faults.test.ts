@@ -87,11 +87,12 @@ test('faults with an in-process worker', async (t) => {
   });
 
   await t.test('cancelling a sweep kills its kernels (no orphans) and marks it cancelled', async () => {
-    const { client, handle, id } = await start({ name: 'cancel', hypotheses: ['H0'], seeds: [s0 + 51, s0 + 52], params: { H0: { metrics: 1, sleep_ms: 120000 } }, report: false });
+    const { client, handle, id } = await start({ name: 'cancel', hypotheses: ['H0'], seeds: [s0 + 51, s0 + 52], params: { H0: { metrics: 1, sleep_ms: 120000 } }, report: false,
+      timeouts: { heartbeatSeconds: 5 } }); // cancellation reaches a kernel with a heartbeat response
     await waitUntil('two running kernels', async () => noopPids(OUR_KERNELS).length >= 2, 30_000);
     await handle.cancel();
     await handle.result().catch(() => undefined);
-    await waitUntil('kernels to exit', async () => noopPids(OUR_KERNELS).length === 0, 15_000);
+    await waitUntil('kernels to exit', async () => noopPids(OUR_KERNELS).length === 0, 45_000);
     const [s] = await query<{ status: string }>('select status from sweeps where id = $1', [id]);
     assert.equal(s.status, 'cancelled');
     const cells = await query<{ status: string }>('select status from sweep_cells where sweep_id = $1', [id]);
