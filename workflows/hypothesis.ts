@@ -114,7 +114,9 @@ export async function HypothesisWorkflow(input: HypothesisInput): Promise<Hypoth
     const apply = (r: QueueCheck) => {
       const now = Date.now();
       for (const s of r.seen) if (!h.lastSeenAt || s.at > h.lastSeenAt) h.lastSeenAt = s.at;
-      const fresh = [...new Set(r.seen.filter((s) => now - Date.parse(s.at) <= noWorkerMs).map((s) => s.identity))];
+      // fresh as of the check itself: a result that reaches a busy workflow late is not stale
+      const checked = Date.parse(r.checkedAt);
+      const fresh = [...new Set(r.seen.filter((s) => checked - Date.parse(s.at) <= noWorkerMs).map((s) => s.identity))];
       h.workers = fresh;
       h.slots = fresh.reduce((n, id) => n + slotsOfIdentity(id), 0);
       h.waits = r.waits;
@@ -141,6 +143,12 @@ export async function HypothesisWorkflow(input: HypothesisInput): Promise<Hypoth
       }
       await report();
     };
+    /** A cell that came back from a worker is evidence of one, whatever the last check said. */
+    const sawWorker = () => {
+      h.lastSeenAt = new Date().toISOString();
+      delete h.noWorkerSince;
+      delete noWorker[queue];
+    };
     const limit = () => fixedLimit ?? Math.max(1, h.slots);
     const giveUpReason = () => `${noWorker[queue] ?? `no worker polls ${queue}`}; gave up after ${t.giveUpNoWorkerSeconds} s (timeouts.giveUpNoWorkerSeconds)`;
 
@@ -161,6 +169,7 @@ export async function HypothesisWorkflow(input: HypothesisInput): Promise<Hypoth
       waiting.add(scope);
       try {
         const r = await scope.run(() => runCell({ sweepId, cell, force: spec.force, exclusive: exclusiveOf(cell), maxAttempts: kernelAttempts }));
+        sawWorker();
         if (r.status === 'reused') c.reused++; else c.ok++;
       } catch (err) {
         if (isCancellation(err) && gaveUp && !laneScope.consideredCancelled) {
@@ -170,6 +179,7 @@ export async function HypothesisWorkflow(input: HypothesisInput): Promise<Hypoth
           c.cancelled++;
           throw err;
         } else {
+          sawWorker();
           c.failed++;
           const cause = err instanceof ActivityFailure ? err.cause : err;
           const reason = cause instanceof Error ? cause.message : String(cause);

@@ -17,6 +17,8 @@ before(async () => { await ensureStack(); });
 const s0 = Date.now() % 1_000_000_000;
 after(async () => { await closeTestDb(); });
 
+// Kernels of this test's home only: other checkouts on the machine run noop kernels too.
+const OUR_KERNELS = `binllm-noop run --config ${path.join(process.env.BINLLM_HOME!, 'runs')}`;
 const noopPids = (marker: string) => {
   try { return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number); } catch { return []; }
 };
@@ -75,7 +77,7 @@ test('faults with an in-process worker', async (t) => {
 
   await t.test('kill -9 of a running kernel is retried', async () => {
     const { client, handle, id } = await start({ name: 'kill9', hypotheses: ['H0'], seeds: [s0 + 41], params: { H0: { metrics: 1, sleep_ms: 1500 } }, report: false });
-    const pid = await waitUntil('the kernel process', async () => noopPids('binllm-noop run --config')[0], 30_000);
+    const pid = await waitUntil('the kernel process', async () => noopPids(OUR_KERNELS)[0], 30_000);
     process.kill(pid, 'SIGKILL');
     const res = await handle.result() as SweepProgress;
     assert.equal(res.totals.ok, 1);
@@ -85,11 +87,12 @@ test('faults with an in-process worker', async (t) => {
   });
 
   await t.test('cancelling a sweep kills its kernels (no orphans) and marks it cancelled', async () => {
-    const { client, handle, id } = await start({ name: 'cancel', hypotheses: ['H0'], seeds: [s0 + 51, s0 + 52], params: { H0: { metrics: 1, sleep_ms: 120000 } }, report: false });
-    await waitUntil('two running kernels', async () => noopPids('binllm-noop run --config').length >= 2, 30_000);
+    const { client, handle, id } = await start({ name: 'cancel', hypotheses: ['H0'], seeds: [s0 + 51, s0 + 52], params: { H0: { metrics: 1, sleep_ms: 120000 } }, report: false,
+      timeouts: { heartbeatSeconds: 5 } }); // cancellation reaches a kernel with a heartbeat response
+    await waitUntil('two running kernels', async () => noopPids(OUR_KERNELS).length >= 2, 30_000);
     await handle.cancel();
     await handle.result().catch(() => undefined);
-    await waitUntil('kernels to exit', async () => noopPids('binllm-noop run --config').length === 0, 15_000);
+    await waitUntil('kernels to exit', async () => noopPids(OUR_KERNELS).length === 0, 45_000);
     const [s] = await query<{ status: string }>('select status from sweeps where id = $1', [id]);
     assert.equal(s.status, 'cancelled');
     const cells = await query<{ status: string }>('select status from sweep_cells where sweep_id = $1', [id]);
