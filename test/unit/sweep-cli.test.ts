@@ -8,7 +8,7 @@ const progress = (ok: number, failed: number, running: number): SweepProgress =>
   const counts = { ...emptyCounts(10), ok, failed, running };
   return {
     sweepId: 's', phase: 'running', totals: counts,
-    hypotheses: { H1: { hypothesis: 'H1', state: 'running', counts, byQueue: {}, noWorkerQueues: { 'binllm-h100': 'no worker polls binllm-h100 since 12:00:00 UTC' }, runs: 1 } },
+    hypotheses: { H1: { hypothesis: 'H1', state: 'running', counts, byQueue: {}, noWorkerQueues: { 'binllm-h100': 'no worker polls binllm-h100 since 12:00:00 UTC' }, queues: {}, runs: 1 } },
   };
 };
 
