@@ -139,21 +139,24 @@ void linear_forward(float* out, const float* inp, const float* w, const float* b
   gemm_nn(inp, scratch, out, N, C, OC, b != nullptr);
 }
 
-void linear_backward(float* dinp, float* dw, float* db, const float* dout, const float* inp, const float* w,
-                     int N, int C, int OC, float* scratch) {
-  if (dinp)
-    gemm_nn(dout, w, dinp, N, OC, C, true);  // (N,OC) @ (OC,C)
-  transpose(dout, scratch, N, OC);           // scratch: (OC,N) = dout^T
-  if (dw)
-    gemm_nn(scratch, inp, dw, OC, N, C, true);  // (OC,N) @ (N,C)
+void linear_backward(float* dinp, float* dw, float* db, const float* dout, const float* inp,
+                     const float* w, int N, int C, int OC, float* scratch) {
+  (void)scratch;                                      // kept for the interface; gemm_tn needs none
+  if (dinp) gemm_nn(dout, w, dinp, N, OC, C, true);  // (N,OC) @ (OC,C)
+  if (dw) gemm_tn(dout, inp, dw, OC, N, C, true);    // (N,OC)^T @ (N,C)
   if (db) {
+    // per output channel, ascending n (the order of the former transpose-then-sum)
+    const int blocks = (OC + 63) / 64;
 #pragma omp parallel for schedule(static)
-    for (int o = 0; o < OC; o++) {
-      const float* g = scratch + (size_t)o * N;  // (N)
-      float acc = db[o];
-      for (int n = 0; n < N; n++)
-        acc += g[n];
-      db[o] = acc;
+    for (int ob = 0; ob < blocks; ob++) {
+      const int o0 = ob * 64, o1 = std::min(OC, o0 + 64);
+      float acc[64];
+      for (int o = o0; o < o1; o++) acc[o - o0] = db[o];
+      for (int n = 0; n < N; n++) {
+        const float* g = dout + (size_t)n * OC;  // (OC)
+        for (int o = o0; o < o1; o++) acc[o - o0] += g[o];
+      }
+      for (int o = o0; o < o1; o++) db[o] = acc[o - o0];
     }
   }
 }

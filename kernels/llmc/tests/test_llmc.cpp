@@ -83,6 +83,10 @@ TEST(gemm_matches_reference_and_is_bit_identical_across_paths_and_threads) {
         gemm_nn(A.data(), B.data(), C.data(), M, K, N, true);
         outs.push_back(C);
         CHECK_CLOSE(C, to_d(ref), 1e-5);
+        std::vector<float> AT((size_t)K * M), C2 = C0;  // gemm_tn on A stored transposed
+        transpose(A.data(), AT.data(), M, K);
+        gemm_tn(AT.data(), B.data(), C2.data(), M, K, N, true);
+        outs.push_back(C2);
       }
     }
     for (auto& o : outs)
