@@ -42,10 +42,8 @@ Simd detect() {
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
-  if (cap && std::strcmp(cap, "scalar") == 0)
-    return Simd::kScalar;
-  if (cap && std::strcmp(cap, "avx2") == 0)
-    return avx2 ? Simd::kAvx2 : Simd::kScalar;
+  if (cap && std::strcmp(cap, "scalar") == 0) return Simd::kScalar;
+  if (cap && std::strcmp(cap, "avx2") == 0) return avx2 ? Simd::kAvx2 : Simd::kScalar;
   return avx512 ? Simd::kAvx512 : (avx2 ? Simd::kAvx2 : Simd::kScalar);
 }
 Simd& current() {
@@ -72,10 +70,8 @@ const char* simd_name(Simd s) {
 bool force_simd(Simd s) {
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (s == Simd::kAvx2 && !avx2)
-    return false;
-  if (s == Simd::kAvx512 && !(avx2 && __builtin_cpu_supports("avx512f")))
-    return false;
+  if (s == Simd::kAvx2 && !avx2) return false;
+  if (s == Simd::kAvx512 && !(avx2 && __builtin_cpu_supports("avx512f"))) return false;
   current() = s;
   return true;
 }
@@ -109,40 +105,40 @@ void tile_scalar(const float* A, bool at, const float* B, float* C, int M, int K
 
 // The accumulators are named variables, not an array: GCC keeps an array of vectors on the stack
 // and stores it every iteration, which halves the throughput.
-#define LLMC_TILE_BODY(VEC, LOAD, STORE, ZERO, BCAST, FMA, W)                                      \
-  VEC c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;                              \
-  if (load) {                                                                                  \
-    c00 = LOAD(C), c01 = LOAD(C + W);                                                          \
-    c10 = LOAD(C + ldc), c11 = LOAD(C + ldc + W);                                              \
-    c20 = LOAD(C + 2 * ldc), c21 = LOAD(C + 2 * ldc + W);                                      \
-    c30 = LOAD(C + 3 * ldc), c31 = LOAD(C + 3 * ldc + W);                                      \
-    c40 = LOAD(C + 4 * ldc), c41 = LOAD(C + 4 * ldc + W);                                      \
-    c50 = LOAD(C + 5 * ldc), c51 = LOAD(C + 5 * ldc + W);                                      \
-  } else {                                                                                     \
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = ZERO();            \
-  }                                                                                            \
-  for (int k = 0; k < kc; k++) {                                                               \
-    const float* b = pb + (size_t)k * 2 * W;                                                   \
-    const float* a = pa + (size_t)k * MR;                                                      \
-    const VEC b0 = LOAD(b), b1 = LOAD(b + W);                                                  \
-    VEC av = BCAST(a[0]);                                                                      \
-    c00 = FMA(av, b0, c00), c01 = FMA(av, b1, c01);                                            \
-    av = BCAST(a[1]);                                                                          \
-    c10 = FMA(av, b0, c10), c11 = FMA(av, b1, c11);                                            \
-    av = BCAST(a[2]);                                                                          \
-    c20 = FMA(av, b0, c20), c21 = FMA(av, b1, c21);                                            \
-    av = BCAST(a[3]);                                                                          \
-    c30 = FMA(av, b0, c30), c31 = FMA(av, b1, c31);                                            \
-    av = BCAST(a[4]);                                                                          \
-    c40 = FMA(av, b0, c40), c41 = FMA(av, b1, c41);                                            \
-    av = BCAST(a[5]);                                                                          \
-    c50 = FMA(av, b0, c50), c51 = FMA(av, b1, c51);                                            \
-  }                                                                                            \
-  STORE(C, c00), STORE(C + W, c01);                                                            \
-  STORE(C + ldc, c10), STORE(C + ldc + W, c11);                                                \
-  STORE(C + 2 * ldc, c20), STORE(C + 2 * ldc + W, c21);                                        \
-  STORE(C + 3 * ldc, c30), STORE(C + 3 * ldc + W, c31);                                        \
-  STORE(C + 4 * ldc, c40), STORE(C + 4 * ldc + W, c41);                                        \
+#define LLMC_TILE_BODY(VEC, LOAD, STORE, ZERO, BCAST, FMA, W)                       \
+  VEC c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;                   \
+  if (load) {                                                                       \
+    c00 = LOAD(C), c01 = LOAD(C + W);                                               \
+    c10 = LOAD(C + ldc), c11 = LOAD(C + ldc + W);                                   \
+    c20 = LOAD(C + 2 * ldc), c21 = LOAD(C + 2 * ldc + W);                           \
+    c30 = LOAD(C + 3 * ldc), c31 = LOAD(C + 3 * ldc + W);                           \
+    c40 = LOAD(C + 4 * ldc), c41 = LOAD(C + 4 * ldc + W);                           \
+    c50 = LOAD(C + 5 * ldc), c51 = LOAD(C + 5 * ldc + W);                           \
+  } else {                                                                          \
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = ZERO(); \
+  }                                                                                 \
+  for (int k = 0; k < kc; k++) {                                                    \
+    const float* b = pb + (size_t)k * 2 * W;                                        \
+    const float* a = pa + (size_t)k * MR;                                           \
+    const VEC b0 = LOAD(b), b1 = LOAD(b + W);                                       \
+    VEC av = BCAST(a[0]);                                                           \
+    c00 = FMA(av, b0, c00), c01 = FMA(av, b1, c01);                                 \
+    av = BCAST(a[1]);                                                               \
+    c10 = FMA(av, b0, c10), c11 = FMA(av, b1, c11);                                 \
+    av = BCAST(a[2]);                                                               \
+    c20 = FMA(av, b0, c20), c21 = FMA(av, b1, c21);                                 \
+    av = BCAST(a[3]);                                                               \
+    c30 = FMA(av, b0, c30), c31 = FMA(av, b1, c31);                                 \
+    av = BCAST(a[4]);                                                               \
+    c40 = FMA(av, b0, c40), c41 = FMA(av, b1, c41);                                 \
+    av = BCAST(a[5]);                                                               \
+    c50 = FMA(av, b0, c50), c51 = FMA(av, b1, c51);                                 \
+  }                                                                                 \
+  STORE(C, c00), STORE(C + W, c01);                                                 \
+  STORE(C + ldc, c10), STORE(C + ldc + W, c11);                                     \
+  STORE(C + 2 * ldc, c20), STORE(C + 2 * ldc + W, c21);                             \
+  STORE(C + 3 * ldc, c30), STORE(C + 3 * ldc + W, c31);                             \
+  STORE(C + 4 * ldc, c40), STORE(C + 4 * ldc + W, c41);                             \
   STORE(C + 5 * ldc, c50), STORE(C + 5 * ldc + W, c51);
 
 // 6 x 16 tile, AVX2: 12 accumulators, 2 B vectors, 1 broadcast.
@@ -153,8 +149,8 @@ __attribute__((target("avx2,fma"))) void tile_avx2(const float* pa, const float*
 }
 
 // 6 x 32 tile, AVX-512: 12 accumulators.
-__attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const float* pb, float* C,
-                                                        int ldc, int kc, bool load) {
+__attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const float* pb, float* C, int ldc,
+                                                        int kc, bool load) {
   LLMC_TILE_BODY(__m512, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps, _mm512_set1_ps,
                  _mm512_fmadd_ps, 16)
 }
@@ -163,14 +159,13 @@ __attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const f
 // One (row block, column block) work item over all k blocks, in ascending k. Full tiles run on
 // packed copies of A and B (contiguous panels: no cache-set aliasing from power-of-two strides);
 // edge tiles run the scalar chain on the unpacked operands.
-void block(const float* A, bool at, const float* B, float* C, int M, int K, int N, int ib, int jb,
-           bool acc, Simd path) {
+void block(const float* A, bool at, const float* B, float* C, int M, int K, int N, int ib, int jb, bool acc,
+           Simd path) {
   const int i_end = std::min(M, ib + MB), j_end = std::min(N, jb + NB);
   const int NR = path == Simd::kAvx2 ? 16 : 32;
   if (K == 0) {
     if (!acc)
-      for (int i = ib; i < i_end; i++)
-        std::fill(C + (size_t)i * N + jb, C + (size_t)i * N + j_end, 0.f);
+      for (int i = ib; i < i_end; i++) std::fill(C + (size_t)i * N + jb, C + (size_t)i * N + j_end, 0.f);
     return;
   }
   thread_local std::vector<float> pa, pb;
@@ -256,8 +251,7 @@ void gemm_nn_ref(const float* A, const float* B, float* C, int M, int K, int N, 
   for (int i = 0; i < M; i++)
     for (int j = 0; j < N; j++) {
       double s = accumulate ? C[(size_t)i * N + j] : 0.0;
-      for (int k = 0; k < K; k++)
-        s += (double)A[(size_t)i * K + k] * B[(size_t)k * N + j];
+      for (int k = 0; k < K; k++) s += (double)A[(size_t)i * K + k] * B[(size_t)k * N + j];
       C[(size_t)i * N + j] = (float)s;
     }
 }
