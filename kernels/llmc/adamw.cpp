@@ -15,8 +15,7 @@ float adamw_step(float* params, const float* grads, float* m, float* v, const ui
                  int step, float lr, float beta1, float beta2, float eps, float weight_decay, float clip) {
   double ss = 0.0;
   for (size_t i = 0; i < n; i++)
-    if (!kinds || kinds[i] != kFrozen)
-      ss += (double)grads[i] * grads[i];
+    if (!kinds || kinds[i] != kFrozen) ss += (double)grads[i] * grads[i];
   const float norm = (float)std::sqrt(ss);
   const float gscale = (clip > 0.f && norm > clip) ? clip / norm : 1.0f;
   const float bc1 = 1.0f - std::pow(beta1, (float)step);
@@ -25,8 +24,7 @@ float adamw_step(float* params, const float* grads, float* m, float* v, const ui
 #pragma omp parallel for schedule(static)
   for (long i = 0; i < nn; i++) {
     const uint8_t k = kinds ? kinds[i] : (uint8_t)kDecay;
-    if (k == kFrozen)
-      continue;
+    if (k == kFrozen) continue;
     const float gi = grads[i] * gscale;
     m[i] = beta1 * m[i] + (1.0f - beta1) * gi;
     v[i] = beta2 * v[i] + (1.0f - beta2) * gi * gi;

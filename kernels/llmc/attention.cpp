@@ -25,31 +25,25 @@ inline void scores_t(float* a, const float* q, const float* kt, int n, int T, in
   int s0 = 0;
   for (; s0 + SB <= n; s0 += SB) {
     float acc[SB];
-    for (int j = 0; j < SB; j++)
-      acc[j] = 0.f;
+    for (int j = 0; j < SB; j++) acc[j] = 0.f;
     for (int i = 0; i < hs; i++) {
       const float qi = q[i];
       const float* k = kt + (size_t)i * T + s0;
 #pragma omp simd
-      for (int j = 0; j < SB; j++)
-        acc[j] = fma_(qi, k[j], acc[j]);
+      for (int j = 0; j < SB; j++) acc[j] = fma_(qi, k[j], acc[j]);
     }
-    for (int j = 0; j < SB; j++)
-      a[s0 + j] = acc[j];
+    for (int j = 0; j < SB; j++) a[s0 + j] = acc[j];
   }
   for (; s0 < n; s0 += 16) {
     const int w = n - s0 < 16 ? n - s0 : 16;
     float acc[16];
-    for (int j = 0; j < 16; j++)
-      acc[j] = 0.f;
+    for (int j = 0; j < 16; j++) acc[j] = 0.f;
     for (int i = 0; i < hs; i++) {
       const float qi = q[i];
       const float* k = kt + (size_t)i * T + s0;
-      for (int j = 0; j < w; j++)
-        acc[j] = fma_(qi, k[j], acc[j]);
+      for (int j = 0; j < w; j++) acc[j] = fma_(qi, k[j], acc[j]);
     }
-    for (int j = 0; j < w; j++)
-      a[s0 + j] = acc[j];
+    for (int j = 0; j < w; j++) a[s0 + j] = acc[j];
   }
 }
 
@@ -57,8 +51,7 @@ inline void scores_t(float* a, const float* q, const float* kt, int n, int T, in
 inline void gather_t(float* kt, const float* base, size_t stride, int T, int hs) {
   for (int s = 0; s < T; s++) {
     const float* k = base + (size_t)s * stride;
-    for (int i = 0; i < hs; i++)
-      kt[(size_t)i * T + s] = k[i];
+    for (int i = 0; i < hs; i++) kt[(size_t)i * T + s] = k[i];
   }
 }
 
@@ -67,8 +60,7 @@ inline void gather_t(float* kt, const float* base, size_t stride, int T, int hs)
 inline void softmax_scaled(float* a, int n, float sc) {
   constexpr int W = 16;
   float m[W];
-  for (int j = 0; j < W; j++)
-    m[j] = -1e30f;
+  for (int j = 0; j < W; j++) m[j] = -1e30f;
   int s0 = 0;
   for (; s0 + W <= n; s0 += W)
     for (int j = 0; j < W; j++) {
@@ -82,23 +74,17 @@ inline void softmax_scaled(float* a, int n, float sc) {
     m[j] = v > m[j] ? v : m[j];
   }
   float mx = m[0];
-  for (int j = 1; j < W; j++)
-    mx = m[j] > mx ? m[j] : mx;
-  for (int s = 0; s < n; s++)
-    a[s] = fexp(a[s] - mx);
+  for (int j = 1; j < W; j++) mx = m[j] > mx ? m[j] : mx;
+  for (int s = 0; s < n; s++) a[s] = fexp(a[s] - mx);
   float ps[W] = {0.f};
   s0 = 0;
   for (; s0 + W <= n; s0 += W)
-    for (int j = 0; j < W; j++)
-      ps[j] += a[s0 + j];
-  for (int j = 0; s0 + j < n; j++)
-    ps[j] += a[s0 + j];
+    for (int j = 0; j < W; j++) ps[j] += a[s0 + j];
+  for (int j = 0; s0 + j < n; j++) ps[j] += a[s0 + j];
   float sum = 0.f;
-  for (int j = 0; j < W; j++)
-    sum += ps[j];
+  for (int j = 0; j < W; j++) sum += ps[j];
   const float inv = 1.0f / sum;
-  for (int s = 0; s < n; s++)
-    a[s] *= inv;
+  for (int s = 0; s < n; s++) a[s] *= inv;
 }
 
 // sum_s a[s] * b[s] over 16 interleaved partial lanes, combined in a fixed order.
@@ -107,13 +93,10 @@ inline float dot_lanes(const float* a, const float* b, int n) {
   float ps[W] = {0.f};
   int s0 = 0;
   for (; s0 + W <= n; s0 += W)
-    for (int j = 0; j < W; j++)
-      ps[j] = fma_(a[s0 + j], b[s0 + j], ps[j]);
-  for (int j = 0; s0 + j < n; j++)
-    ps[j] = fma_(a[s0 + j], b[s0 + j], ps[j]);
+    for (int j = 0; j < W; j++) ps[j] = fma_(a[s0 + j], b[s0 + j], ps[j]);
+  for (int j = 0; s0 + j < n; j++) ps[j] = fma_(a[s0 + j], b[s0 + j], ps[j]);
   float sum = 0.f;
-  for (int j = 0; j < W; j++)
-    sum += ps[j];
+  for (int j = 0; j < W; j++) sum += ps[j];
   return sum;
 }
 
@@ -123,8 +106,7 @@ inline void weighted_rows(float* o, const float* p, const float* rows, size_t st
   for (int i0 = 0; i0 < hs; i0 += W) {
     const int w = hs - i0 < W ? hs - i0 : W;
     float a0[W], a1[W], a2[W], a3[W];
-    for (int j = 0; j < W; j++)
-      a0[j] = a1[j] = a2[j] = a3[j] = 0.f;
+    for (int j = 0; j < W; j++) a0[j] = a1[j] = a2[j] = a3[j] = 0.f;
     int s = 0;
     if (w == W) {
       for (; s + 4 <= n; s += 4) {
@@ -144,11 +126,9 @@ inline void weighted_rows(float* o, const float* p, const float* rows, size_t st
     }
     for (; s < n; s++) {
       const float* v = rows + (size_t)s * stride + i0;
-      for (int j = 0; j < w; j++)
-        a0[j] = fma_(p[s], v[j], a0[j]);
+      for (int j = 0; j < w; j++) a0[j] = fma_(p[s], v[j], a0[j]);
     }
-    for (int j = 0; j < w; j++)
-      o[i0 + j] = (a0[j] + a1[j]) + (a2[j] + a3[j]);
+    for (int j = 0; j < w; j++) o[i0 + j] = (a0[j] + a1[j]) + (a2[j] + a3[j]);
   }
 }
 
@@ -166,8 +146,7 @@ void attention_forward(float* out, float* att, float* qkv, const AttnShape& s, c
   const int KVC = s.kvc();
   const size_t R = s.row();
   const float sc = 1.0f / std::sqrt((float)hs);
-  if (hook && hook->kv_transform)
-    hook->kv_transform(qkv, hook->kscale, hook->vscale, s, hook->ctx);
+  if (hook && hook->kv_transform) hook->kv_transform(qkv, hook->kscale, hook->vscale, s, hook->ctx);
   const float* kscale = hook ? hook->kscale : nullptr;  // (B,T,KVC)
   const float* vscale = hook ? hook->vscale : nullptr;  // (B,T,KVC)
 #pragma omp parallel for schedule(static)
@@ -184,23 +163,19 @@ void attention_forward(float* out, float* att, float* qkv, const AttnShape& s, c
       float* a = att ? att + (((size_t)b * NH + h) * T + t) * T : own.data();  // (T)
       if (kscale) {
         const float* ks = kscale + ((size_t)b * T + t) * KVC + (size_t)g * hs;
-        for (int i = 0; i < hs; i++)
-          qs[i] = q[i] * ks[i];
+        for (int i = 0; i < hs; i++) qs[i] = q[i] * ks[i];
       } else {
-        for (int i = 0; i < hs; i++)
-          qs[i] = q[i];
+        for (int i = 0; i < hs; i++) qs[i] = q[i];
       }
       scores_t(a, qs.data(), kt.data(), n, T, hs);
       softmax_scaled(a, n, sc);
       if (att)
-        for (int j = n; j < T; j++)
-          a[j] = 0.f;
+        for (int j = n; j < T; j++) a[j] = 0.f;
       float* o = out + ((size_t)b * T + t) * C + (size_t)h * hs;  // (hs)
       weighted_rows(o, a, vbase, R, n, hs);
       if (vscale) {
         const float* vs = vscale + ((size_t)b * T + t) * KVC + (size_t)g * hs;
-        for (int i = 0; i < hs; i++)
-          o[i] *= vs[i];
+        for (int i = 0; i < hs; i++) o[i] *= vs[i];
       }
     }
   }
@@ -209,8 +184,7 @@ void attention_forward(float* out, float* att, float* qkv, const AttnShape& s, c
 void attention_backward(float* dqkv, const float* dout, const float* qkv, const float* att,
                         const AttnShape& s, const int* lens) {
   check_shape(s);
-  if (s.nkv() != s.NH)
-    throw std::invalid_argument("llmc attention_backward: needs NKV == NH");
+  if (s.nkv() != s.NH) throw std::invalid_argument("llmc attention_backward: needs NKV == NH");
   const int B = s.B, T = s.T, C = s.C, NH = s.NH, hs = s.hs();
   const size_t R = s.row();
   const float sc = 1.0f / std::sqrt((float)hs);
@@ -233,20 +207,17 @@ void attention_backward(float* dqkv, const float* dout, const float* qkv, const 
         float* dv = dqkv + ((size_t)b * T + j) * R + 2 * (size_t)C + (size_t)h * hs;
         const float as = a[j];
 #pragma omp simd
-        for (int i = 0; i < hs; i++)
-          dv[i] = fma_(as, g[i], dv[i]);
+        for (int i = 0; i < hs; i++) dv[i] = fma_(as, g[i], dv[i]);
       }
       for (int j = 0; j < n; j++) {
         const float dpre = a[j] * (datt[j] - dot) * sc;
         datt[j] = dpre;
         float* dk = dqkv + ((size_t)b * T + j) * R + C + (size_t)h * hs;
 #pragma omp simd
-        for (int i = 0; i < hs; i++)
-          dk[i] = fma_(dpre, q[i], dk[i]);
+        for (int i = 0; i < hs; i++) dk[i] = fma_(dpre, q[i], dk[i]);
       }
       weighted_rows(dqt.data(), datt.data(), kbase, R, n, hs);
-      for (int i = 0; i < hs; i++)
-        dq[i] += dqt[i];
+      for (int i = 0; i < hs; i++) dq[i] += dqt[i];
     }
   }
 }

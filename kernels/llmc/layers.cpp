@@ -22,11 +22,9 @@ void embedding_forward(float* out, const int* tokens, const float* wte, const fl
       const float* we = wte + (size_t)tokens[b * T + t] * C;  // (C)
       if (wpe) {
         const float* wp = wpe + (size_t)t * C;  // (C)
-        for (int i = 0; i < C; i++)
-          o[i] = we[i] + wp[i];
+        for (int i = 0; i < C; i++) o[i] = we[i] + wp[i];
       } else {
-        for (int i = 0; i < C; i++)
-          o[i] = we[i];
+        for (int i = 0; i < C; i++) o[i] = we[i];
       }
     }
 }
@@ -37,13 +35,11 @@ void embedding_backward(float* dwte, float* dwpe, const float* dout, const int* 
       const float* d = dout + ((size_t)b * T + t) * C;  // (C)
       if (dwte) {
         float* we = dwte + (size_t)tokens[b * T + t] * C;
-        for (int i = 0; i < C; i++)
-          we[i] += d[i];
+        for (int i = 0; i < C; i++) we[i] += d[i];
       }
       if (dwpe) {
         float* wp = dwpe + (size_t)t * C;
-        for (int i = 0; i < C; i++)
-          wp[i] += d[i];
+        for (int i = 0; i < C; i++) wp[i] += d[i];
       }
     }
 }
@@ -54,8 +50,7 @@ void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, c
   for (int n = 0; n < N; n++) {
     const float* x = inp + (size_t)n * C;  // (C)
     float m = 0.f;
-    for (int i = 0; i < C; i++)
-      m += x[i];
+    for (int i = 0; i < C; i++) m += x[i];
     m /= C;
     float v = 0.f;
     for (int i = 0; i < C; i++) {
@@ -65,12 +60,9 @@ void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, c
     v /= C;
     float s = 1.0f / std::sqrt(v + 1e-5f);
     float* o = out + (size_t)n * C;  // (C)
-    for (int i = 0; i < C; i++)
-      o[i] = (s * (x[i] - m)) * w[i] + b[i];
-    if (mean)
-      mean[n] = m;
-    if (rstd)
-      rstd[n] = s;
+    for (int i = 0; i < C; i++) o[i] = (s * (x[i] - m)) * w[i] + b[i];
+    if (mean) mean[n] = m;
+    if (rstd) rstd[n] = s;
   }
 }
 
@@ -113,19 +105,16 @@ void layernorm_backward(float* dinp, float* dw, float* db, const float* dout, co
 
 void gelu_forward(float* out, const float* inp, int n) {
 #pragma omp parallel for simd schedule(static)
-  for (int i = 0; i < n; i++)
-    out[i] = gelu_f(inp[i]);
+  for (int i = 0; i < n; i++) out[i] = gelu_f(inp[i]);
 }
 
 void gelu_backward(float* dinp, const float* inp, const float* dout, int n) {
 #pragma omp parallel for simd schedule(static)
-  for (int i = 0; i < n; i++)
-    dinp[i] += gelu_grad(inp[i]) * dout[i];
+  for (int i = 0; i < n; i++) dinp[i] += gelu_grad(inp[i]) * dout[i];
 }
 
 void residual_forward(float* out, const float* a, const float* b, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    out[i] = a[i] + b[i];
+  for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
 void linear_forward(float* out, const float* inp, const float* w, const float* b, int N, int C, int OC,
@@ -133,27 +122,29 @@ void linear_forward(float* out, const float* inp, const float* w, const float* b
   transpose(w, scratch, OC, C);  // scratch: (C,OC) = w^T
   if (b) {
 #pragma omp parallel for schedule(static)
-    for (int n = 0; n < N; n++)
-      std::memcpy(out + (size_t)n * OC, b, sizeof(float) * OC);
+    for (int n = 0; n < N; n++) std::memcpy(out + (size_t)n * OC, b, sizeof(float) * OC);
   }
   gemm_nn(inp, scratch, out, N, C, OC, b != nullptr);
 }
 
 void linear_backward(float* dinp, float* dw, float* db, const float* dout, const float* inp, const float* w,
                      int N, int C, int OC, float* scratch) {
-  if (dinp)
-    gemm_nn(dout, w, dinp, N, OC, C, true);  // (N,OC) @ (OC,C)
-  transpose(dout, scratch, N, OC);           // scratch: (OC,N) = dout^T
-  if (dw)
-    gemm_nn(scratch, inp, dw, OC, N, C, true);  // (OC,N) @ (N,C)
+  (void)scratch;                                     // kept for the interface; gemm_tn needs none
+  if (dinp) gemm_nn(dout, w, dinp, N, OC, C, true);  // (N,OC) @ (OC,C)
+  if (dw) gemm_tn(dout, inp, dw, OC, N, C, true);    // (N,OC)^T @ (N,C)
   if (db) {
+    // per output channel, ascending n (the order of the former transpose-then-sum)
+    const int blocks = (OC + 63) / 64;
 #pragma omp parallel for schedule(static)
-    for (int o = 0; o < OC; o++) {
-      const float* g = scratch + (size_t)o * N;  // (N)
-      float acc = db[o];
-      for (int n = 0; n < N; n++)
-        acc += g[n];
-      db[o] = acc;
+    for (int ob = 0; ob < blocks; ob++) {
+      const int o0 = ob * 64, o1 = std::min(OC, o0 + 64);
+      float acc[64];
+      for (int o = o0; o < o1; o++) acc[o - o0] = db[o];
+      for (int n = 0; n < N; n++) {
+        const float* g = dout + (size_t)n * OC;  // (OC)
+        for (int o = o0; o < o1; o++) acc[o - o0] += g[o];
+      }
+      for (int o = o0; o < o1; o++) db[o] = acc[o - o0];
     }
   }
 }

@@ -29,15 +29,13 @@ const char* quant_name(Quant q) {
 
 Quant parse_quant(const std::string& s) {
   for (Quant q : {Quant::kFp32, Quant::kInt4, Quant::kNf4Lora, Quant::kBinary, Quant::kTernary})
-    if (s == quant_name(q))
-      return q;
+    if (s == quant_name(q)) return q;
   throw std::invalid_argument("unknown quantisation '" + s +
                               "' (accepted: fp32, int4, nf4-lora, binary, ternary)");
 }
 
 Linear::Linear(const LinearConfig& c) : cfg_(c) {
-  if (c.in <= 0 || c.out <= 0)
-    throw std::invalid_argument("llmc::Linear: in and out must be > 0");
+  if (c.in <= 0 || c.out <= 0) throw std::invalid_argument("llmc::Linear: in and out must be > 0");
   if ((c.quant == Quant::kInt4 || c.quant == Quant::kNf4Lora) && (c.group <= 0 || c.in % c.group))
     throw std::invalid_argument("llmc::Linear: group " + std::to_string(c.group) +
                                 " must divide in = " + std::to_string(c.in));
@@ -63,14 +61,11 @@ size_t Linear::num_params() const {
 }
 
 void Linear::init(const LinearParams& p, binllm::Rng& rng, float std) const {
-  for (size_t i = 0; i < (size_t)cfg_.out * cfg_.in; i++)
-    p.w[i] = std * (float)rng.normal();
-  if (p.b)
-    std::fill(p.b, p.b + cfg_.out, 0.f);
+  for (size_t i = 0; i < (size_t)cfg_.out * cfg_.in; i++) p.w[i] = std * (float)rng.normal();
+  if (p.b) std::fill(p.b, p.b + cfg_.out, 0.f);
   if (p.lora_a) {
     const float sa = 1.0f / std::sqrt((float)cfg_.in);
-    for (size_t i = 0; i < (size_t)cfg_.lora_rank * cfg_.in; i++)
-      p.lora_a[i] = sa * (float)rng.normal();
+    for (size_t i = 0; i < (size_t)cfg_.lora_rank * cfg_.in; i++) p.lora_a[i] = sa * (float)rng.normal();
     std::fill(p.lora_b, p.lora_b + (size_t)cfg_.out * cfg_.lora_rank, 0.f);
   }
 }
@@ -122,8 +117,7 @@ void Linear::forward(float* out, const float* inp, int N, const LinearParams& p)
     tmp_.resize((size_t)N * OC);
     linear_forward(h_.data(), inp, p.lora_a, nullptr, N, C, r, scratch_.data());           // h (N,r)
     linear_forward(tmp_.data(), h_.data(), p.lora_b, nullptr, N, r, OC, scratch_.data());  // (N,OC)
-    for (size_t i = 0; i < (size_t)N * OC; i++)
-      out[i] += s * tmp_[i];
+    for (size_t i = 0; i < (size_t)N * OC; i++) out[i] += s * tmp_[i];
   }
 }
 
@@ -140,9 +134,8 @@ void Linear::backward(float* dinp, const LinearParams& g, const float* dout, con
     const int r = cfg_.lora_rank;
     const float s = cfg_.lora_alpha / (float)r;
     tmp_.resize((size_t)N * OC);
-    for (size_t i = 0; i < (size_t)N * OC; i++)
-      tmp_[i] = s * dout[i];                    // d(lora out) (N,OC)
-    std::vector<float> dh((size_t)N * r, 0.f);  // (N, r)
+    for (size_t i = 0; i < (size_t)N * OC; i++) tmp_[i] = s * dout[i];  // d(lora out) (N,OC)
+    std::vector<float> dh((size_t)N * r, 0.f);                          // (N, r)
     std::vector<float> sc2(std::max((size_t)r * OC, (size_t)OC * N));
     linear_backward(dh.data(), g.lora_b, nullptr, tmp_.data(), h_.data(), p.lora_b, N, r, OC, sc2.data());
     std::vector<float> sc3(std::max((size_t)C * r, (size_t)r * N));

@@ -14,16 +14,14 @@ void softmax_forward(float* probs, const float* logits, int N, int V, float temp
     const float* l = logits + (size_t)n * V;  // (V)
     float* p = probs + (size_t)n * V;         // (V)
     float mx = l[0] * inv_t;
-    for (int i = 1; i < V; i++)
-      mx = l[i] * inv_t > mx ? l[i] * inv_t : mx;
+    for (int i = 1; i < V; i++) mx = l[i] * inv_t > mx ? l[i] * inv_t : mx;
     double sum = 0.0;
     for (int i = 0; i < V; i++) {
       p[i] = fexp(l[i] * inv_t - mx);
       sum += p[i];
     }
     const float inv = (float)(1.0 / sum);
-    for (int i = 0; i < V; i++)
-      p[i] *= inv;
+    for (int i = 0; i < V; i++) p[i] *= inv;
   }
 }
 
@@ -34,16 +32,12 @@ void crossentropy_forward(float* probs, float* losses, const float* logits, cons
     const float* l = logits + (size_t)n * V;  // (V)
     float* p = probs + (size_t)n * V;         // (V)
     float mx = l[0];
-    for (int i = 1; i < V; i++)
-      mx = l[i] > mx ? l[i] : mx;
-    for (int i = 0; i < V; i++)
-      p[i] = fexp(l[i] - mx);
+    for (int i = 1; i < V; i++) mx = l[i] > mx ? l[i] : mx;
+    for (int i = 0; i < V; i++) p[i] = fexp(l[i] - mx);
     double sum = 0.0;
-    for (int i = 0; i < V; i++)
-      sum += p[i];
+    for (int i = 0; i < V; i++) sum += p[i];
     const float inv = (float)(1.0 / sum);
-    for (int i = 0; i < V; i++)
-      p[i] *= inv;
+    for (int i = 0; i < V; i++) p[i] *= inv;
     losses[n] = (float)((double)mx + std::log(sum) - (double)l[targets[n]]);
   }
 }
@@ -54,8 +48,7 @@ void crossentropy_backward(float* dlogits, const float* probs, const int* target
   for (int n = 0; n < N; n++) {
     const float* p = probs + (size_t)n * V;  // (V)
     float* d = dlogits + (size_t)n * V;      // (V)
-    for (int i = 0; i < V; i++)
-      d[i] = p[i] * scale;
+    for (int i = 0; i < V; i++) d[i] = p[i] * scale;
     d[targets[n]] -= scale;
   }
 }
@@ -105,19 +98,15 @@ void pool_forward(float* out, const float* inp, const int* lens, int B, int T, i
     float* o = out + (size_t)b * C;            // (C)
     const float* x = inp + (size_t)b * T * C;  // (T,C)
     if (mode == Pool::kFirst) {
-      for (int i = 0; i < C; i++)
-        o[i] = x[i];
+      for (int i = 0; i < C; i++) o[i] = x[i];
       continue;
     }
     const int L = lens ? lens[b] : T;
-    for (int i = 0; i < C; i++)
-      o[i] = 0.f;
+    for (int i = 0; i < C; i++) o[i] = 0.f;
     for (int t = 0; t < L; t++)
-      for (int i = 0; i < C; i++)
-        o[i] += x[(size_t)t * C + i];
+      for (int i = 0; i < C; i++) o[i] += x[(size_t)t * C + i];
     const float inv = 1.0f / (float)(L > 0 ? L : 1);
-    for (int i = 0; i < C; i++)
-      o[i] *= inv;
+    for (int i = 0; i < C; i++) o[i] *= inv;
   }
 }
 
@@ -126,15 +115,13 @@ void pool_backward(float* dinp, const float* dout, const int* lens, int B, int T
     const float* d = dout + (size_t)b * C;  // (C)
     float* dx = dinp + (size_t)b * T * C;   // (T,C)
     if (mode == Pool::kFirst) {
-      for (int i = 0; i < C; i++)
-        dx[i] += d[i];
+      for (int i = 0; i < C; i++) dx[i] += d[i];
       continue;
     }
     const int L = lens ? lens[b] : T;
     const float inv = 1.0f / (float)(L > 0 ? L : 1);
     for (int t = 0; t < L; t++)
-      for (int i = 0; i < C; i++)
-        dx[(size_t)t * C + i] += d[i] * inv;
+      for (int i = 0; i < C; i++) dx[(size_t)t * C + i] += d[i] * inv;
   }
 }
 

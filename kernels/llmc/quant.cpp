@@ -27,11 +27,9 @@ const float kNf4[16] = {-1.0f,
 void int4_fake_quant(float* wq, const float* w, size_t n, int group, float* scales) {
   for (size_t g0 = 0; g0 < n; g0 += group) {
     float amax = 0.f;
-    for (int i = 0; i < group; i++)
-      amax = std::fmax(amax, std::fabs(w[g0 + i]));
+    for (int i = 0; i < group; i++) amax = std::fmax(amax, std::fabs(w[g0 + i]));
     const float s = amax / 7.0f;
-    if (scales)
-      scales[g0 / group] = s;
+    if (scales) scales[g0 / group] = s;
     for (int i = 0; i < group; i++) {
       if (s == 0.f) {
         wq[g0 + i] = 0.f;
@@ -47,8 +45,7 @@ void int4_fake_quant(float* wq, const float* w, size_t n, int group, float* scal
 void nf4_quantize(uint8_t* codes, float* absmax, const float* w, size_t n, int block) {
   for (size_t b0 = 0; b0 < n; b0 += block) {
     float a = 0.f;
-    for (int i = 0; i < block; i++)
-      a = std::fmax(a, std::fabs(w[b0 + i]));
+    for (int i = 0; i < block; i++) a = std::fmax(a, std::fabs(w[b0 + i]));
     absmax[b0 / block] = a;
     for (int i = 0; i < block; i++) {
       const float x = a > 0.f ? w[b0 + i] / a : 0.f;
@@ -67,29 +64,24 @@ void nf4_quantize(uint8_t* codes, float* absmax, const float* w, size_t n, int b
 }
 
 void nf4_dequantize(float* w, const uint8_t* codes, const float* absmax, size_t n, int block) {
-  for (size_t i = 0; i < n; i++)
-    w[i] = kNf4[codes[i]] * absmax[i / block];
+  for (size_t i = 0; i < n; i++) w[i] = kNf4[codes[i]] * absmax[i / block];
 }
 
 void binary_fake_quant(float* wq, const float* w, int rows, int cols, float* beta) {
   for (int o = 0; o < rows; o++) {
     const float* r = w + (size_t)o * cols;  // (cols)
     double s = 0;
-    for (int j = 0; j < cols; j++)
-      s += std::fabs(r[j]);
+    for (int j = 0; j < cols; j++) s += std::fabs(r[j]);
     const float b = (float)(s / cols);
-    if (beta)
-      beta[o] = b;
+    if (beta) beta[o] = b;
     float* q = wq + (size_t)o * cols;
-    for (int j = 0; j < cols; j++)
-      q[j] = r[j] >= 0.f ? b : -b;
+    for (int j = 0; j < cols; j++) q[j] = r[j] >= 0.f ? b : -b;
   }
 }
 
 float ternary_fake_quant(float* wq, const float* w, size_t n) {
   double s = 0;
-  for (size_t i = 0; i < n; i++)
-    s += std::fabs(w[i]);
+  for (size_t i = 0; i < n; i++) s += std::fabs(w[i]);
   const float g = (float)(s / (double)n);
   for (size_t i = 0; i < n; i++) {
     float q = round_half_away(w[i] / (g + 1e-8f));
@@ -105,11 +97,9 @@ void act8_fake_quant(float* xq, const float* x, int N, int C) {
     const float* r = x + (size_t)n * C;  // (C)
     float* q = xq + (size_t)n * C;       // (C)
     float amax = 0.f;
-    for (int i = 0; i < C; i++)
-      amax = std::fmax(amax, std::fabs(r[i]));
+    for (int i = 0; i < C; i++) amax = std::fmax(amax, std::fabs(r[i]));
     if (amax == 0.f) {
-      for (int i = 0; i < C; i++)
-        q[i] = 0.f;
+      for (int i = 0; i < C; i++) q[i] = 0.f;
       continue;
     }
     const float s = 127.0f / amax;

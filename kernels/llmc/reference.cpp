@@ -10,15 +10,12 @@ Vec layernorm(const Vec& x, const Vec& w, const Vec& b, int N, int C) {
   Vec out(x.size());
   for (int n = 0; n < N; n++) {
     double m = 0, v = 0;
-    for (int i = 0; i < C; i++)
-      m += x[n * C + i];
+    for (int i = 0; i < C; i++) m += x[n * C + i];
     m /= C;
-    for (int i = 0; i < C; i++)
-      v += (x[n * C + i] - m) * (x[n * C + i] - m);
+    for (int i = 0; i < C; i++) v += (x[n * C + i] - m) * (x[n * C + i] - m);
     v /= C;
     const double s = 1.0 / std::sqrt(v + 1e-5);
-    for (int i = 0; i < C; i++)
-      out[n * C + i] = (x[n * C + i] - m) * s * w[i] + b[i];
+    for (int i = 0; i < C; i++) out[n * C + i] = (x[n * C + i] - m) * s * w[i] + b[i];
   }
   return out;
 }
@@ -37,8 +34,7 @@ Vec linear(const Vec& x, const Vec& w, const Vec* b, int N, int C, int OC) {
   for (int n = 0; n < N; n++)
     for (int o = 0; o < OC; o++) {
       double s = b ? (*b)[o] : 0.0;
-      for (int i = 0; i < C; i++)
-        s += x[(size_t)n * C + i] * w[(size_t)o * C + i];
+      for (int i = 0; i < C; i++) s += x[(size_t)n * C + i] * w[(size_t)o * C + i];
       out[(size_t)n * OC + o] = s;
     }
   return out;
@@ -59,13 +55,11 @@ Vec attention(const Vec& qkv, const AttnShape& s, const int* lens) {
         int n = 0;
         for (int j = 0; j < T; j++) {
           const bool seen = j < L && (!s.causal || j <= t);
-          if (!seen)
-            continue;
+          if (!seen) continue;
           n++;
           const double* k = &qkv[((size_t)b * T + j) * R + C + (size_t)g * hs];
           double d = 0;
-          for (int i = 0; i < hs; i++)
-            d += q[i] * k[i];
+          for (int i = 0; i < hs; i++) d += q[i] * k[i];
           a[j] = d / std::sqrt((double)hs);
           mx = std::max(mx, a[j]);
         }
@@ -77,8 +71,7 @@ Vec attention(const Vec& qkv, const AttnShape& s, const int* lens) {
         }
         for (int j = 0; j < T && n; j++) {
           const double* v = &qkv[((size_t)b * T + j) * R + C + (size_t)s.kvc() + (size_t)g * hs];
-          for (int i = 0; i < hs; i++)
-            out[((size_t)b * T + t) * C + (size_t)h * hs + i] += a[j] / z * v[i];
+          for (int i = 0; i < hs; i++) out[((size_t)b * T + t) * C + (size_t)h * hs + i] += a[j] / z * v[i];
         }
       }
     }
@@ -90,10 +83,8 @@ Vec softmax(const Vec& logits, int N, int V, double temperature) {
   Vec p(logits.size());
   for (int n = 0; n < N; n++) {
     double mx = -1e300, z = 0;
-    for (int i = 0; i < V; i++)
-      mx = std::max(mx, logits[(size_t)n * V + i] / temperature);
-    for (int i = 0; i < V; i++)
-      z += std::exp(logits[(size_t)n * V + i] / temperature - mx);
+    for (int i = 0; i < V; i++) mx = std::max(mx, logits[(size_t)n * V + i] / temperature);
+    for (int i = 0; i < V; i++) z += std::exp(logits[(size_t)n * V + i] / temperature - mx);
     for (int i = 0; i < V; i++)
       p[(size_t)n * V + i] = std::exp(logits[(size_t)n * V + i] / temperature - mx) / z;
   }
@@ -102,8 +93,7 @@ Vec softmax(const Vec& logits, int N, int V, double temperature) {
 
 Vec crossentropy(const Vec& logits, const int* targets, int N, int V) {
   Vec p = softmax(logits, N, V, 1.0), out(N);
-  for (int n = 0; n < N; n++)
-    out[n] = -std::log(p[(size_t)n * V + targets[n]]);
+  for (int n = 0; n < N; n++) out[n] = -std::log(p[(size_t)n * V + targets[n]]);
   return out;
 }
 
@@ -125,8 +115,7 @@ Vec pool(const Vec& x, const int* lens, int B, int T, int C, Pool mode) {
   for (int b = 0; b < B; b++) {
     const int L = mode == Pool::kFirst ? 1 : (lens ? lens[b] : T);
     for (int t = 0; t < L; t++)
-      for (int i = 0; i < C; i++)
-        out[(size_t)b * C + i] += x[((size_t)b * T + t) * C + i] / L;
+      for (int i = 0; i < C; i++) out[(size_t)b * C + i] += x[((size_t)b * T + t) * C + i] / L;
   }
   return out;
 }

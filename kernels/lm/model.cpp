@@ -4,16 +4,16 @@
 #pragma GCC optimize("no-trapping-math")
 #include "model.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 
-#include <unistd.h>
-
-#include "lm_math.hpp"
 #include "llmc/adamw.hpp"
+#include "lm_math.hpp"
 
 namespace lm {
 
@@ -98,8 +98,8 @@ void attention_forward(float* out, float* att, const float* qkv, int B, int T, i
   llmc::attention_forward(out, att, const_cast<float*>(qkv), causal_shape(B, T, C, NH), nullptr, nullptr);
 }
 
-void attention_backward(float* dqkv, const float* dout, const float* qkv, const float* att, int B,
-                        int T, int C, int NH) {
+void attention_backward(float* dqkv, const float* dout, const float* qkv, const float* att, int B, int T,
+                        int C, int NH) {
   llmc::attention_backward(dqkv, dout, qkv, att, causal_shape(B, T, C, NH), nullptr);
 }
 
@@ -132,10 +132,10 @@ struct Acts {
   float* probs;              // (B,T,V)
   float* losses;             // (B,T)
   // backward temporaries
-  float *dres, *dtmp;      // (B,T,C)
-  float *dtmp4, *dtmp4b;   // (B,T,4C)
-  float* dqkv;             // (B,T,3C)
-  float* dlogits;          // (B,T,V)
+  float *dres, *dtmp;     // (B,T,C)
+  float *dtmp4, *dtmp4b;  // (B,T,4C)
+  float* dqkv;            // (B,T,3C)
+  float* dlogits;         // (B,T,V)
   size_t total = 0;
   Acts(const ModelShape& s, int B, int T, float* base) {
     const size_t BT = (size_t)B * T, C = s.d_model, V = s.vocab, NH = s.n_heads;
@@ -232,8 +232,12 @@ void Trainer::setup(Model* mdl, int B_, int T_) {
   step = 0;
 }
 
-const float* Trainer::logits() const { return Acts(model->shape, B, T, const_cast<float*>(acts.data())).logits; }
-const float* Trainer::probs() const { return Acts(model->shape, B, T, const_cast<float*>(acts.data())).probs; }
+const float* Trainer::logits() const {
+  return Acts(model->shape, B, T, const_cast<float*>(acts.data())).logits;
+}
+const float* Trainer::probs() const {
+  return Acts(model->shape, B, T, const_cast<float*>(acts.data())).probs;
+}
 
 float Trainer::forward(const int* inputs, const int* targets) {
   const ModelShape& s = model->shape;
@@ -266,11 +270,11 @@ void Trainer::backward(const int* inputs, const int* targets) {
   float* sc = scratch.data();
   crossentropy_backward(a.dlogits, a.probs, targets, BT, V, 1.0f / BT);
   std::fill(a.dtmp, a.dtmp + (size_t)BT * C, 0.f);
-  linear_backward(a.dtmp, g + (s.tied ? P.wte : P.lmw), nullptr, a.dlogits, a.lnf, model->lm_head(),
-                  BT, C, V, sc);
+  linear_backward(a.dtmp, g + (s.tied ? P.wte : P.lmw), nullptr, a.dlogits, a.lnf, model->lm_head(), BT, C, V,
+                  sc);
   std::fill(a.dres, a.dres + (size_t)BT * C, 0.f);
-  layernorm_backward(a.dres, g + P.lnfw, g + P.lnfb, a.dtmp, a.blocks.back().res3, p + P.lnfw, a.lnfm,
-                     a.lnfr, BT, C);
+  layernorm_backward(a.dres, g + P.lnfw, g + P.lnfb, a.dtmp, a.blocks.back().res3, p + P.lnfw, a.lnfm, a.lnfr,
+                     BT, C);
   for (int l = s.n_layers - 1; l >= 0; l--) {
     const float* res = l == 0 ? a.encoded : a.blocks[l - 1].res3;
     block_backward(block_params(P, s, p, l), block_params(P, s, g, l), a.blocks[l], res, a, B, T, s, sc);
@@ -278,8 +282,7 @@ void Trainer::backward(const int* inputs, const int* targets) {
   llmc::embedding_backward(g + P.wte, g + P.wpe, a.dres, inputs, B, T, C);
 }
 
-float Trainer::update(float lr, float beta1, float beta2, float eps, float weight_decay,
-                      float clip) {
+float Trainer::update(float lr, float beta1, float beta2, float eps, float weight_decay, float clip) {
   const ParamLayout& P = model->L;
   const ModelShape& s = model->shape;
   // weight decay on matrices (embeddings and linear weights), not on biases / LayerNorm
@@ -287,26 +290,29 @@ float Trainer::update(float lr, float beta1, float beta2, float eps, float weigh
   struct Range {
     size_t off, n;
   };
-  std::vector<Range> decay = {{P.wte, (size_t)s.vocab * C},    {P.wpe, (size_t)s.ctx * C},
-                              {P.qkvw, Lr * 3 * C * C},        {P.attprojw, Lr * C * C},
-                              {P.fcw, Lr * 4 * C * C},         {P.fcprojw, Lr * 4 * C * C},
+  std::vector<Range> decay = {{P.wte, (size_t)s.vocab * C},
+                              {P.wpe, (size_t)s.ctx * C},
+                              {P.qkvw, Lr * 3 * C * C},
+                              {P.attprojw, Lr * C * C},
+                              {P.fcw, Lr * 4 * C * C},
+                              {P.fcprojw, Lr * 4 * C * C},
                               {P.lmw, s.tied ? 0 : (size_t)s.vocab * C}};
   std::vector<uint8_t> kinds(P.total, llmc::kNoDecay);
   for (auto& r : decay) std::fill(kinds.begin() + r.off, kinds.begin() + r.off + r.n, llmc::kDecay);
   step++;
-  return llmc::adamw_step(model->params.data(), grads.data(), m.data(), v.data(), kinds.data(), P.total,
-                          step, lr, beta1, beta2, eps, weight_decay, clip);
+  return llmc::adamw_step(model->params.data(), grads.data(), m.data(), v.data(), kinds.data(), P.total, step,
+                          lr, beta1, beta2, eps, weight_decay, clip);
 }
 
 // ------------------------------------------------------------------------------------------
 // Evaluation with a quantized KV cache
 // Quantize the K and V parts of qkv (B,T,3C) in place. For BIN, K/V become signs and the running
 // per-channel scales go to kscale / vscale (B,T,C).
-void quantize_kv(float* qkv, float* kscale, float* vscale, int B, int T, int C,
-                 const EvalOptions& opt) {
+void quantize_kv(float* qkv, float* kscale, float* vscale, int B, int T, int C, const EvalOptions& opt) {
   const size_t C3 = 3 * (size_t)C;
   switch (opt.kv) {
-    case KvMode::FP32: return;
+    case KvMode::FP32:
+      return;
     case KvMode::FP16:
 #pragma omp parallel for schedule(static)
       for (long r = 0; r < (long)B * T; r++)
@@ -345,8 +351,8 @@ void quantize_kv(float* qkv, float* kscale, float* vscale, int B, int T, int C,
 
 // Causal attention over the (quantized) cache. With scales, the query at t sees
 // k^_s = k_s * kscale_t and v^_s = v_s * vscale_t.
-void attention_eval(float* out, const float* qkv, const float* kscale, const float* vscale, int B,
-                    int T, int C, int NH) {
+void attention_eval(float* out, const float* qkv, const float* kscale, const float* vscale, int B, int T,
+                    int C, int NH) {
   llmc::KvHook h;
   h.kscale = const_cast<float*>(kscale);
   h.vscale = const_cast<float*>(vscale);
@@ -361,16 +367,15 @@ void kv_hook(float* qkv, float* kscale, float* vscale, const llmc::AttnShape& s,
 }  // namespace
 
 void eval_forward(const Model& model, const int* inputs, const int* targets, int B, int T,
-                  const EvalOptions& opt, float* logits_out, double* nll,
-                  unsigned char* correct) {
+                  const EvalOptions& opt, float* logits_out, double* nll, unsigned char* correct) {
   const ModelShape& s = model.shape;
   const ParamLayout& P = model.L;
   float* p = const_cast<float*>(model.params.data());  // read only: views are non-const
   const int C = s.d_model, V = s.vocab;
   const size_t BT = (size_t)B * T;
   // buffers reused by every block; the residual stream x (B,T,C) is updated in place
-  std::vector<float> x(BT * C), res2(BT * C), ln(BT * C), qkv(BT * 3 * C), atty(BT * C),
-      tmp(BT * C), fch(BT * 4 * C);
+  std::vector<float> x(BT * C), res2(BT * C), ln(BT * C), qkv(BT * 3 * C), atty(BT * C), tmp(BT * C),
+      fch(BT * 4 * C);
   std::vector<float> sc(std::max({(size_t)V * C, 4 * (size_t)C * C, 3 * (size_t)C * C}));
   std::vector<float> ks, vs;
   if (opt.kv == KvMode::BIN) {
@@ -453,7 +458,7 @@ bool save_model(const std::string& path, const Model& m, const std::vector<doubl
   const std::string tmp = path + ".tmp" + std::to_string((long)::getpid());
   std::ofstream f(tmp, std::ios::binary);
   if (!f) return false;
-  int32_t hdr[7] = {m.shape.vocab,   m.shape.ctx, m.shape.d_model, m.shape.n_layers,
+  int32_t hdr[7] = {m.shape.vocab,   m.shape.ctx,          m.shape.d_model,     m.shape.n_layers,
                     m.shape.n_heads, m.shape.tied ? 1 : 0, (int32_t)meta.size()};
   f.write(kMagic, 8);
   f.write(reinterpret_cast<const char*>(hdr), sizeof(hdr));

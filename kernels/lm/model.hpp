@@ -30,8 +30,8 @@ struct ModelShape {
 
 // Offsets of every parameter tensor inside one flat fp32 buffer.
 struct ParamLayout {
-  size_t wte, wpe, ln1w, ln1b, qkvw, qkvb, attprojw, attprojb, ln2w, ln2b, fcw, fcb, fcprojw,
-      fcprojb, lnfw, lnfb, lmw, total;
+  size_t wte, wpe, ln1w, ln1b, qkvw, qkvb, attprojw, attprojb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb, lnfw,
+      lnfb, lmw, total;
   void build(const ModelShape& s);
 };
 
@@ -77,8 +77,7 @@ struct EvalOptions {
 // and the per-position NLL of targets into nll (B*T) if both are non-null; correct[r] = 1 when the
 // target's logit is the row maximum (top-1 hit), if correct != nullptr.
 void eval_forward(const Model& model, const int* inputs, const int* targets, int B, int T,
-                  const EvalOptions& opt, float* logits, double* nll,
-                  unsigned char* correct = nullptr);
+                  const EvalOptions& opt, float* logits, double* nll, unsigned char* correct = nullptr);
 
 // Mean NLL (nats/token) over non-overlapping windows of L+1 tokens (stride L) of a token stream,
 // with batches of `batch` windows. Returns the number of predicted tokens in *count.
@@ -89,10 +88,9 @@ double eval_stream(const Model& model, const std::vector<int>& stream, int L, in
 // K | V parts of qkv (B,T,3C); for BIN, K/V become signs and the running per-channel scales go to
 // kscale / vscale (B,T,C). attention_eval: causal attention where the query at t sees
 // k_s * kscale_t and v_s * vscale_t (scales nullptr = 1).
-void quantize_kv(float* qkv, float* kscale, float* vscale, int B, int T, int C,
-                 const EvalOptions& opt);
-void attention_eval(float* out, const float* qkv, const float* kscale, const float* vscale, int B,
-                    int T, int C, int NH);
+void quantize_kv(float* qkv, float* kscale, float* vscale, int B, int T, int C, const EvalOptions& opt);
+void attention_eval(float* out, const float* qkv, const float* kscale, const float* vscale, int B, int T,
+                    int C, int NH);
 
 // Bytes of the whole model's KV cache (all layers, K and V) for one sequence of L tokens.
 double kv_cache_bytes(const ModelShape& s, KvMode m, int L, int group);
@@ -113,8 +111,8 @@ using llmc::transpose;
 // Causal multi-head attention on packed qkv (B,T,3C) -> out (B,T,C), att (B,NH,T,T): the LM's
 // shape of llmc::attention_forward / attention_backward.
 void attention_forward(float* out, float* att, const float* qkv, int B, int T, int C, int NH);
-void attention_backward(float* dqkv, const float* dout, const float* qkv, const float* att, int B,
-                        int T, int C, int NH);
+void attention_backward(float* dqkv, const float* dout, const float* qkv, const float* att, int B, int T,
+                        int C, int NH);
 
 // Named views of one decoder block's tensors inside a flat buffer laid out by ParamLayout (the
 // parameters, or the gradients): the only place that knows the per-layer offsets.

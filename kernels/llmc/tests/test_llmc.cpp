@@ -21,8 +21,7 @@ namespace {
 std::vector<float> randn(size_t n, uint64_t seed, float sd = 1.f) {
   binllm::Rng r(seed);
   std::vector<float> v(n);
-  for (auto& x : v)
-    x = sd * (float)r.normal();
+  for (auto& x : v) x = sd * (float)r.normal();
   return v;
 }
 Vec to_d(const std::vector<float>& v) {
@@ -30,10 +29,8 @@ Vec to_d(const std::vector<float>& v) {
 }
 double max_rel(const std::vector<float>& a, const Vec& b) {
   double m = 0, scale = 1e-6;
-  for (double x : b)
-    scale = std::max(scale, std::fabs(x));
-  for (size_t i = 0; i < a.size(); i++)
-    m = std::max(m, std::fabs(a[i] - b[i]) / scale);
+  for (double x : b) scale = std::max(scale, std::fabs(x));
+  for (size_t i = 0; i < a.size(); i++) m = std::max(m, std::fabs(a[i] - b[i]) / scale);
   return m;
 }
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
@@ -52,8 +49,7 @@ Vec fd_grad(const std::function<Vec(const Vec&)>& f, Vec x, const Vec& dout, dou
     Vec fm = f(x);
     x[i] = x0;
     double s = 0;
-    for (size_t j = 0; j < fp.size(); j++)
-      s += dout[j] * (fp[j] - fm[j]);
+    for (size_t j = 0; j < fp.size(); j++) s += dout[j] * (fp[j] - fm[j]);
     g[i] = s / (2 * eps);
   }
   return g;
@@ -75,18 +71,20 @@ TEST(gemm_matches_reference_and_is_bit_identical_across_paths_and_threads) {
     gemm_nn_ref(A.data(), B.data(), ref.data(), M, K, N, true);
     std::vector<std::vector<float>> outs;
     for (Simd s : {Simd::kScalar, Simd::kAvx2, Simd::kAvx512}) {
-      if (!force_simd(s))
-        continue;
+      if (!force_simd(s)) continue;
       for (int th : {1, 2}) {
         set_threads(th);
         std::vector<float> C = C0;
         gemm_nn(A.data(), B.data(), C.data(), M, K, N, true);
         outs.push_back(C);
         CHECK_CLOSE(C, to_d(ref), 1e-5);
+        std::vector<float> AT((size_t)K * M), C2 = C0;  // gemm_tn on A stored transposed
+        transpose(A.data(), AT.data(), M, K);
+        gemm_tn(AT.data(), B.data(), C2.data(), M, K, N, true);
+        outs.push_back(C2);
       }
     }
-    for (auto& o : outs)
-      CHECK(same_bits(o, outs[0]));
+    for (auto& o : outs) CHECK(same_bits(o, outs[0]));
   }
   force_simd(Simd::kAvx512) || force_simd(Simd::kAvx2) || force_simd(Simd::kScalar);
   set_threads(2);
@@ -183,10 +181,8 @@ namespace {
 // A KV hook for the test: scales every K and V entry by 0.5 and reports per-channel scales 2.
 void halve_kv(float* qkv, float* ks, float* vs, const AttnShape& s, const void*) {
   for (size_t r = 0; r < (size_t)s.B * s.T; r++)
-    for (int i = s.C; i < s.C + 2 * s.kvc(); i++)
-      qkv[r * s.row() + i] *= 0.5f;
-  for (size_t i = 0; i < (size_t)s.B * s.T * s.kvc(); i++)
-    ks[i] = vs[i] = 2.f;
+    for (int i = s.C; i < s.C + 2 * s.kvc(); i++) qkv[r * s.row() + i] *= 0.5f;
+  for (size_t i = 0; i < (size_t)s.B * s.T * s.kvc(); i++) ks[i] = vs[i] = 2.f;
 }
 }  // namespace
 
@@ -250,13 +246,11 @@ TEST(int4_round_trip_hand_computed) {
   const float sc = 1.4f / 7.0f;
   CHECK(s[0] == sc && s[1] == 0.f);
   CHECK(q[0] == 1 * sc && q[1] == -7 * sc && q[2] == 4 * sc && q[3] == 0.f);
-  for (int i = 4; i < 8; i++)
-    CHECK(q[i] == 0.f);
+  for (int i = 4; i < 8; i++) CHECK(q[i] == 0.f);
   // idempotent up to the rounding of (7 s) / 7: quantising w_q again gives w_q
   std::vector<float> q2(8);
   int4_fake_quant(q2.data(), q.data(), 8, 4);
-  for (int i = 0; i < 8; i++)
-    CHECK(std::fabs(q2[i] - q[i]) <= 1e-7f);
+  for (int i = 0; i < 8; i++) CHECK(std::fabs(q2[i] - q[i]) <= 1e-7f);
 }
 
 TEST(nf4_round_trip_hand_computed) {
@@ -272,13 +266,11 @@ TEST(nf4_round_trip_hand_computed) {
         back[3] == 2.0f * 0.33791524171829224f);
   // every code value round-trips exactly
   std::vector<float> all(16);
-  for (int i = 0; i < 16; i++)
-    all[i] = kNf4[i];
+  for (int i = 0; i < 16; i++) all[i] = kNf4[i];
   std::vector<uint8_t> c16(16);
   float a16;
   nf4_quantize(c16.data(), &a16, all.data(), 16, 16);
-  for (int i = 0; i < 16; i++)
-    CHECK(c16[i] == i);
+  for (int i = 0; i < 16; i++) CHECK(c16[i] == i);
 }
 
 TEST(bitlinear_quantisers_hand_computed) {
@@ -312,11 +304,9 @@ struct LinearCase {
     binllm::Rng r(seed);
     lin.init(p, r, 0.5f);
     if (p.b)
-      for (int i = 0; i < c.out; i++)
-        p.b[i] = 0.1f * (float)r.normal();
+      for (int i = 0; i < c.out; i++) p.b[i] = 0.1f * (float)r.normal();
     if (p.lora_b)
-      for (size_t i = 0; i < (size_t)c.out * c.lora_rank; i++)
-        p.lora_b[i] = 0.3f * (float)r.normal();
+      for (size_t i = 0; i < (size_t)c.out * c.lora_rank; i++) p.lora_b[i] = 0.3f * (float)r.normal();
   }
 };
 }  // namespace
@@ -334,8 +324,7 @@ TEST(linear_policies_forward_and_ste_backward_finite_differences) {
     const Vec Wq = to_d(L.lin.effective_weights()), Bb(L.p.b, L.p.b + OC), D = to_d(dout);
     // the forward in double given the quantised operands: Q_x(x) Wq^T + b (+ LoRA)
     std::vector<float> xq = x;
-    if (c.act8_on())
-      act8_fake_quant(xq.data(), x.data(), N, C);
+    if (c.act8_on()) act8_fake_quant(xq.data(), x.data(), N, C);
     const double s = c.lora_alpha / c.lora_rank;
     auto f = [&](const Vec& xin, const Vec& wq, const Vec& la, const Vec& lb) {
       Vec y0 = ref::linear(xin, wq, &Bb, N, C, OC);
@@ -343,8 +332,7 @@ TEST(linear_policies_forward_and_ste_backward_finite_differences) {
         // LoRA sees the unquantised input; here act8 is off so xin is x
         Vec h = ref::linear(xin, la, nullptr, N, C, c.lora_rank);
         Vec d = ref::linear(h, lb, nullptr, N, c.lora_rank, OC);
-        for (size_t i = 0; i < y0.size(); i++)
-          y0[i] += s * d[i];
+        for (size_t i = 0; i < y0.size(); i++) y0[i] += s * d[i];
       }
       return y0;
     };
@@ -354,8 +342,7 @@ TEST(linear_policies_forward_and_ste_backward_finite_differences) {
     // STE: dx = gradient w.r.t. x_q; dw = gradient w.r.t. w_q
     CHECK_CLOSE(dx, fd_grad([&](const Vec& v) { return f(v, Wq, LA, LB); }, to_d(xq), D), 1e-5);
     if (qk == Quant::kNf4Lora) {
-      for (size_t i = 0; i < (size_t)OC * C; i++)
-        CHECK(L.G[i] == 0.f);  // frozen base
+      for (size_t i = 0; i < (size_t)OC * C; i++) CHECK(L.G[i] == 0.f);  // frozen base
       std::vector<float> ga(L.g.lora_a, L.g.lora_a + LA.size()), gb(L.g.lora_b, L.g.lora_b + LB.size());
       CHECK_CLOSE(ga, fd_grad([&](const Vec& v) { return f(to_d(xq), Wq, v, LB); }, LA, D), 1e-5);
       CHECK_CLOSE(gb, fd_grad([&](const Vec& v) { return f(to_d(xq), Wq, LA, v); }, LB, D), 1e-5);
@@ -365,8 +352,7 @@ TEST(linear_policies_forward_and_ste_backward_finite_differences) {
     }
     std::vector<float> gb(L.g.b, L.g.b + OC);
     double sum0 = 0;
-    for (int n = 0; n < N; n++)
-      sum0 += dout[n * OC];
+    for (int n = 0; n < N; n++) sum0 += dout[n * OC];
     CHECK(std::fabs(gb[0] - sum0) < 1e-5);
   }
 }
@@ -418,8 +404,7 @@ TEST(layers_bit_identical_at_1_and_2_threads) {
     L.lin.backward(dx.data(), L.g, d2.data(), out.data(), s.B * s.T, L.p);
     res[th - 1] = {out, dq, y, dx, L.G};
   }
-  for (size_t i = 0; i < res[0].size(); i++)
-    CHECK_MSG(same_bits(res[0][i], res[1][i]), std::to_string(i));
+  for (size_t i = 0; i < res[0].size(); i++) CHECK_MSG(same_bits(res[0][i], res[1][i]), std::to_string(i));
   set_threads(2);
 }
 

@@ -79,8 +79,7 @@ class ParamDecls {
     std::string key;
     std::optional<bool> def;
     bool get(Config& c) const {
-      if (def)
-        return c.get_bool(key, *def);
+      if (def) return c.get_bool(key, *def);
       if (!c.has(key)) {
         c.mark_read(key);
         throw ConfigError("config " + c.file() + ": required parameter '" + key + "' (a boolean) is missing");
@@ -114,8 +113,7 @@ class ParamDecls {
   // The declared keys, in declaration order.
   std::vector<std::string> keys() const {
     std::vector<std::string> k;
-    for (auto& kv : schema_)
-      k.push_back(kv.first);
+    for (auto& kv : schema_) k.push_back(kv.first);
     return k;
   }
 
@@ -143,8 +141,7 @@ class ParamDecls {
     bool bad_def = false;
     if (def && !allowed.empty()) {
       bad_def = true;
-      for (auto& a : allowed)
-        bad_def = bad_def && a != *def;
+      for (auto& a : allowed) bad_def = bad_def && a != *def;
     }
     check_range(key, bad_def);
     add(key, schema::string(desc, def ? Json(*def) : Json(), allowed));
@@ -176,13 +173,11 @@ class ParamDecls {
  private:
   static Json bound(int64_t v, int64_t none) { return v == none ? Json() : Json(v); }
   static void check_range(const std::string& key, bool bad) {
-    if (bad)
-      throw std::logic_error("param '" + key + "': declared default is outside its own range");
+    if (bad) throw std::logic_error("param '" + key + "': declared default is outside its own range");
   }
   void add(const std::string& key, Json s) {
     for (auto& kv : schema_)
-      if (kv.first == key)
-        throw std::logic_error("param '" + key + "' declared twice");
+      if (kv.first == key) throw std::logic_error("param '" + key + "' declared twice");
     schema_.emplace_back(key, std::move(s));
   }
   Json::Object schema_;

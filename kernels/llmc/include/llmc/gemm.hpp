@@ -12,6 +12,10 @@ namespace llmc {
 // tiles), OpenMP over (row block, column block) pairs.
 void gemm_nn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate);
 
+// C[M,N] (+)= A^T @ B with A stored (K,M) and B (K,N): the weight gradient dW = dout^T @ inp
+// without materialising dout^T. The same FMA chain per element as gemm_nn on A^T.
+void gemm_tn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate);
+
 // AT[cols,rows] = A[rows,cols]^T (cache-blocked).
 void transpose(const float* A, float* AT, int rows, int cols);
 

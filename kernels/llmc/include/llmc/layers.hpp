@@ -38,7 +38,7 @@ void residual_forward(float* out, const float* a, const float* b, size_t n);  //
 void linear_forward(float* out, const float* inp, const float* w, const float* b, int N, int C, int OC,
                     float* scratch);
 // dinp (N,C) += dout @ w; dw (OC,C) += dout^T @ inp; db (OC) += sum_n dout (dinp/db may be
-// nullptr); scratch: OC*N floats.
+// nullptr); scratch is unused (kept for the LM interface; gemm_tn needs no transpose).
 void linear_backward(float* dinp, float* dw, float* db, const float* dout, const float* inp, const float* w,
                      int N, int C, int OC, float* scratch);
 
