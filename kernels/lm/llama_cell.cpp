@@ -349,6 +349,26 @@ int cmd_tokenize(int argc, char** argv) {
   }
 }
 
+int cmd_gguf_dump(int argc, char** argv) {
+  try {
+    const llmc::GgufFile f(resolve_model(arg(argc, argv, "--model", "smollm2-135m")));
+    const llmc::GgufTensor& t = f.tensor(arg(argc, argv, "--tensor", "token_embd.weight"));
+    const std::vector<float> x = f.dequant(t);
+    const size_t n = std::min(x.size(), (size_t)std::stoll(arg(argc, argv, "--n", "4096")));
+    std::string s = "{\"tensor\":\"" + t.name + "\",\"type\":\"" + llmc::ggml_type_name(t.type) + "\",\"values\":[";
+    char b[32];
+    for (size_t i = 0; i < n; i++) {
+      std::snprintf(b, sizeof b, "%s%.9g", i ? "," : "", x[i]);
+      s += b;
+    }
+    std::printf("%s]}\n", s.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gguf-dump: %s\n", e.what());
+    return 2;
+  }
+}
+
 int cmd_llama_eval(int argc, char** argv) {
   try {
     const llmc::GgufFile f(resolve_model(arg(argc, argv, "--model", "smollm2-135m")));

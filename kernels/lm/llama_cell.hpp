@@ -25,5 +25,7 @@ int cmd_tokenize(int argc, char** argv);
 // binllm-lm llama-eval --model M --file F --ctx L --kv K [--threads N --chunks C --stride S
 //   --logits out.bin]: perplexity as llama-perplexity computes it (one JSON line).
 int cmd_llama_eval(int argc, char** argv);
+// binllm-lm gguf-dump --model M --tensor NAME [--n 4096]: the first n dequantised values (JSON).
+int cmd_gguf_dump(int argc, char** argv);
 
 }  // namespace lm

@@ -584,6 +584,7 @@ int main(int argc, char** argv) {
     prefer_passive_openmp(argv);
   if (argc > 1 && std::string(argv[1]) == "bench") return run_bench(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "tokenize") return lm::cmd_tokenize(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "gguf-dump") return lm::cmd_gguf_dump(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "llama-eval") {
     prefer_passive_openmp(argv);
     return lm::cmd_llama_eval(argc, argv);
