@@ -210,6 +210,8 @@ void run_cell(binllm::RunContext& ctx) {
     }
     if (c.tasks.empty()) cf.fail("tasks", "lists no task");
   } else {
+    // the synthetic-task params may come along with a platform's defaults; they do not apply here
+    for (const auto* k : {&p.tasks.key, &p.n_train.key, &p.n_dev.key}) cf.mark_read(*k);
     const std::string dir = p.task_dir.get(cf);  // required: no default
     try {
       c.tasks = nlu::load_glue_dir(dir);
