@@ -1,6 +1,6 @@
-// A GPT-style decoder language model written out by hand (forward, backward, AdamW), in the
-// spirit of llm.c: pre-LayerNorm blocks, multi-head causal attention, tanh-GELU MLP (4x), learned
-// position embeddings, tied or untied output embedding. Everything is fp32 on the CPU.
+// A GPT-style decoder language model (forward, backward, AdamW) built from the llmc library
+// (kernels/llmc), in the spirit of llm.c: pre-LayerNorm blocks, multi-head causal attention,
+// tanh-GELU MLP (4x), learned position embeddings, tied or untied output embedding. fp32 on the CPU.
 //
 // Determinism: every output element is computed by one thread in a fixed order; work is split
 // over independent rows / sequences / heads only, so results are bit-identical for any thread
@@ -13,6 +13,9 @@
 
 #include "binllm/rng.hpp"
 #include "kvquant.hpp"
+#include "llmc/core.hpp"
+#include "llmc/gemm.hpp"
+#include "llmc/layers.hpp"
 
 namespace lm {
 
@@ -94,33 +97,42 @@ void attention_eval(float* out, const float* qkv, const float* kscale, const flo
 // Bytes of the whole model's KV cache (all layers, K and V) for one sequence of L tokens.
 double kv_cache_bytes(const ModelShape& s, KvMode m, int L, int group);
 
-// Threads for all parallel loops (OpenMP when built with it).
-void set_threads(int n);
+// The library layers the model is built from (kernels/llmc), under their lm:: names.
+using llmc::crossentropy_backward;
+using llmc::crossentropy_forward;
+using llmc::gelu_backward;
+using llmc::gelu_forward;
+using llmc::gemm_nn;  // C[M,N] (+)= A[M,K] @ B[K,N] (row-major), blocked, SIMD chosen from CPUID
+using llmc::layernorm_backward;
+using llmc::layernorm_forward;
+using llmc::linear_backward;
+using llmc::linear_forward;
+using llmc::set_threads;  // threads for all parallel loops (OpenMP)
+using llmc::transpose;
 
-// Matrix helpers (exposed for tests and the benchmark).
-// C[M,N] (+)= A[M,K] @ B[K,N] (row-major); parallel over 4-row tiles.
-void gemm_nn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate);
-void transpose(const float* A, float* AT, int rows, int cols);
-
-// Layer primitives with their backward passes (exposed for finite-difference tests).
-void layernorm_forward(float* out, float* mean, float* rstd, const float* inp, const float* w,
-                       const float* b, int N, int C);
-void layernorm_backward(float* dinp, float* dw, float* db, const float* dout, const float* inp,
-                        const float* w, const float* mean, const float* rstd, int N, int C);
-void linear_forward(float* out, const float* inp, const float* w, const float* b, int N, int C,
-                    int OC, float* scratch /* C*OC */);
-void linear_backward(float* dinp, float* dw, float* db, const float* dout, const float* inp,
-                     const float* w, int N, int C, int OC, float* scratch /* OC*N */);
-void gelu_forward(float* out, const float* inp, int n);
-void gelu_backward(float* dinp, const float* inp, const float* dout, int n);
+// Causal multi-head attention on packed qkv (B,T,3C) -> out (B,T,C), att (B,NH,T,T): the LM's
+// shape of llmc::attention_forward / attention_backward.
 void attention_forward(float* out, float* att, const float* qkv, int B, int T, int C, int NH);
 void attention_backward(float* dqkv, const float* dout, const float* qkv, const float* att, int B,
                         int T, int C, int NH);
-// Softmax + cross entropy: probs (N,V), losses (N); dlogits = (probs - onehot) * scale.
-void crossentropy_forward(float* probs, float* losses, const float* logits, const int* targets,
-                          int N, int V);
-void crossentropy_backward(float* dlogits, const float* probs, const int* targets, int N, int V,
-                           float scale);
+
+// Named views of one decoder block's tensors inside a flat buffer laid out by ParamLayout (the
+// parameters, or the gradients): the only place that knows the per-layer offsets.
+struct BlockParams {
+  float* ln1w;      // (C)
+  float* ln1b;      // (C)
+  float* qkvw;      // (3C, C)
+  float* qkvb;      // (3C)
+  float* attprojw;  // (C, C)
+  float* attprojb;  // (C)
+  float* ln2w;      // (C)
+  float* ln2b;      // (C)
+  float* fcw;       // (4C, C)
+  float* fcb;       // (4C)
+  float* fcprojw;   // (C, 4C)
+  float* fcprojb;   // (C)
+};
+BlockParams block_params(const ParamLayout& L, const ModelShape& s, float* base, int layer);
 
 // Serialization of a trained model (shape + params + a few floats of metadata).
 bool save_model(const std::string& path, const Model& m, const std::vector<double>& meta);

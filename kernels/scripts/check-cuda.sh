@@ -34,7 +34,7 @@ for f in "${files[@]}"; do
   rel=${f#"$kernels"/}
   for a in $archs; do
     if "$nvcc" -c -std=c++17 -O3 --expt-relaxed-constexpr -DBINLLM_WITH_CUDA=1 \
-        -I"$kernels/common/include" -I"$(dirname "$f")" \
+        -I"$kernels/common/include" -I"$kernels/llmc/include" -I"$(dirname "$f")" \
         -gencode "arch=compute_$a,code=sm_$a" -o "$out/x.o" "$f" 2> "$out/log"; then
       echo "ok    sm_$a  $rel"
     else

@@ -72,4 +72,6 @@ TEST(declaration_errors_are_logic_errors) {
   CHECK_THROWS(std::logic_error, [] { OutOfRange d; }(), "outside its own range");
 }
 
-int main(int argc, char** argv) { return bt::run_all(argc, argv); }
+int main(int argc, char** argv) {
+  return bt::run_all(argc, argv);
+}

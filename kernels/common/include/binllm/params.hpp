@@ -40,8 +40,12 @@ class ParamDecls {
     std::string key;
     std::optional<int64_t> def;
     int64_t min, max;
-    int64_t get(Config& c) const { return def ? c.get_int(key, *def, min, max) : c.require_int(key, min, max); }
-    int64_t get(Config& c, int64_t computed_default) const { return c.get_int(key, computed_default, min, max); }
+    int64_t get(Config& c) const {
+      return def ? c.get_int(key, *def, min, max) : c.require_int(key, min, max);
+    }
+    int64_t get(Config& c, int64_t computed_default) const {
+      return c.get_int(key, computed_default, min, max);
+    }
     int64_t require(Config& c) const { return c.require_int(key, min, max); }
     bool present(const Config& c) const { return c.has(key); }
   };
@@ -52,7 +56,9 @@ class ParamDecls {
     double get(Config& c) const {
       return def ? c.get_double(key, *def, min, max) : c.require_double(key, min, max);
     }
-    double get(Config& c, double computed_default) const { return c.get_double(key, computed_default, min, max); }
+    double get(Config& c, double computed_default) const {
+      return c.get_double(key, computed_default, min, max);
+    }
     double require(Config& c) const { return c.require_double(key, min, max); }
     bool present(const Config& c) const { return c.has(key); }
   };
@@ -73,7 +79,8 @@ class ParamDecls {
     std::string key;
     std::optional<bool> def;
     bool get(Config& c) const {
-      if (def) return c.get_bool(key, *def);
+      if (def)
+        return c.get_bool(key, *def);
       if (!c.has(key)) {
         c.mark_read(key);
         throw ConfigError("config " + c.file() + ": required parameter '" + key + "' (a boolean) is missing");
@@ -107,7 +114,8 @@ class ParamDecls {
   // The declared keys, in declaration order.
   std::vector<std::string> keys() const {
     std::vector<std::string> k;
-    for (auto& kv : schema_) k.push_back(kv.first);
+    for (auto& kv : schema_)
+      k.push_back(kv.first);
     return k;
   }
 
@@ -117,8 +125,8 @@ class ParamDecls {
   ParamDecls(const ParamDecls&) = delete;
   ParamDecls& operator=(const ParamDecls&) = delete;
 
-  Int integer(std::string key, const std::string& desc, std::optional<int64_t> def,
-              int64_t min = INT64_MIN, int64_t max = INT64_MAX) {
+  Int integer(std::string key, const std::string& desc, std::optional<int64_t> def, int64_t min = INT64_MIN,
+              int64_t max = INT64_MAX) {
     check_range(key, def && (*def < min || *def > max));
     add(key, schema::integer(desc, def ? Json(*def) : Json(), bound(min, INT64_MIN), bound(max, INT64_MAX)));
     return Int{std::move(key), def, min, max};
@@ -135,7 +143,8 @@ class ParamDecls {
     bool bad_def = false;
     if (def && !allowed.empty()) {
       bad_def = true;
-      for (auto& a : allowed) bad_def = bad_def && a != *def;
+      for (auto& a : allowed)
+        bad_def = bad_def && a != *def;
     }
     check_range(key, bad_def);
     add(key, schema::string(desc, def ? Json(*def) : Json(), allowed));
@@ -167,11 +176,13 @@ class ParamDecls {
  private:
   static Json bound(int64_t v, int64_t none) { return v == none ? Json() : Json(v); }
   static void check_range(const std::string& key, bool bad) {
-    if (bad) throw std::logic_error("param '" + key + "': declared default is outside its own range");
+    if (bad)
+      throw std::logic_error("param '" + key + "': declared default is outside its own range");
   }
   void add(const std::string& key, Json s) {
     for (auto& kv : schema_)
-      if (kv.first == key) throw std::logic_error("param '" + key + "' declared twice");
+      if (kv.first == key)
+        throw std::logic_error("param '" + key + "' declared twice");
     schema_.emplace_back(key, std::move(s));
   }
   Json::Object schema_;

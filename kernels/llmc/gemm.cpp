@@ -1,0 +1,265 @@
+// Blocked GEMM with run-time SIMD dispatch (see gemm.hpp for the exactness contract).
+#include "llmc/gemm.hpp"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "llmc/core.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace llmc {
+
+// ------------------------------------------------------------------------------------------ threads
+void set_threads(int n) {
+#ifdef _OPENMP
+  omp_set_num_threads(n > 0 ? n : 1);
+#else
+  (void)n;
+#endif
+}
+
+int threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+// ------------------------------------------------------------------------------------------ dispatch
+namespace {
+Simd detect() {
+  // LLMC_SIMD=scalar|avx2 caps the path (benchmarks and tests of the fallbacks).
+  const char* cap = std::getenv("LLMC_SIMD");
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
+  if (cap && std::strcmp(cap, "scalar") == 0)
+    return Simd::kScalar;
+  if (cap && std::strcmp(cap, "avx2") == 0)
+    return avx2 ? Simd::kAvx2 : Simd::kScalar;
+  return avx512 ? Simd::kAvx512 : (avx2 ? Simd::kAvx2 : Simd::kScalar);
+}
+Simd& current() {
+  static Simd s = detect();
+  return s;
+}
+}  // namespace
+
+Simd simd() {
+  return current();
+}
+
+const char* simd_name(Simd s) {
+  switch (s) {
+    case Simd::kAvx512:
+      return "avx512f+fma";
+    case Simd::kAvx2:
+      return "avx2+fma";
+    default:
+      return "scalar(fmaf)";
+  }
+}
+
+bool force_simd(Simd s) {
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (s == Simd::kAvx2 && !avx2)
+    return false;
+  if (s == Simd::kAvx512 && !(avx2 && __builtin_cpu_supports("avx512f")))
+    return false;
+  current() = s;
+  return true;
+}
+
+// ------------------------------------------------------------------------------------------ GEMM
+namespace {
+constexpr int MR = 6;    // rows of a register tile
+constexpr int KC = 256;  // k block: a 16-wide B strip of KC rows is 16 KiB (L1)
+constexpr int MB = 48;   // rows per parallel work item (8 register tiles)
+constexpr int NB = 128;  // columns per parallel work item
+
+// Any tile, scalar: the same fma chain as the SIMD tiles. A is (M,K), or (K,M) when at.
+void tile_scalar(const float* A, bool at, const float* B, float* C, int M, int K, int N, int i0, int rows,
+                 int j0, int cols, int k0, int k1, bool load) {
+  float c[MR][32];
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < cols; j++) c[i][j] = load ? C[(size_t)(i0 + i) * N + j0 + j] : 0.f;
+  for (int k = k0; k < k1; k++) {
+    const float* b = B + (size_t)k * N + j0;
+    for (int i = 0; i < rows; i++) {
+      const float a = at ? A[(size_t)k * M + i0 + i] : A[(size_t)(i0 + i) * K + k];
+      for (int j = 0; j < cols; j++) c[i][j] = std::fmaf(a, b[j], c[i][j]);
+    }
+  }
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < cols; j++) C[(size_t)(i0 + i) * N + j0 + j] = c[i][j];
+}
+
+// Register tiles on packed panels: pa (kc, MR) holds 6 rows of A for one k block, pb (kc, NR) one
+// column strip of B; c = fma(a, b, c) in ascending k, continuing the chain stored in C.
+
+// The accumulators are named variables, not an array: GCC keeps an array of vectors on the stack
+// and stores it every iteration, which halves the throughput.
+#define LLMC_TILE_BODY(VEC, LOAD, STORE, ZERO, BCAST, FMA, W)                                      \
+  VEC c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;                              \
+  if (load) {                                                                                  \
+    c00 = LOAD(C), c01 = LOAD(C + W);                                                          \
+    c10 = LOAD(C + ldc), c11 = LOAD(C + ldc + W);                                              \
+    c20 = LOAD(C + 2 * ldc), c21 = LOAD(C + 2 * ldc + W);                                      \
+    c30 = LOAD(C + 3 * ldc), c31 = LOAD(C + 3 * ldc + W);                                      \
+    c40 = LOAD(C + 4 * ldc), c41 = LOAD(C + 4 * ldc + W);                                      \
+    c50 = LOAD(C + 5 * ldc), c51 = LOAD(C + 5 * ldc + W);                                      \
+  } else {                                                                                     \
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = ZERO();            \
+  }                                                                                            \
+  for (int k = 0; k < kc; k++) {                                                               \
+    const float* b = pb + (size_t)k * 2 * W;                                                   \
+    const float* a = pa + (size_t)k * MR;                                                      \
+    const VEC b0 = LOAD(b), b1 = LOAD(b + W);                                                  \
+    VEC av = BCAST(a[0]);                                                                      \
+    c00 = FMA(av, b0, c00), c01 = FMA(av, b1, c01);                                            \
+    av = BCAST(a[1]);                                                                          \
+    c10 = FMA(av, b0, c10), c11 = FMA(av, b1, c11);                                            \
+    av = BCAST(a[2]);                                                                          \
+    c20 = FMA(av, b0, c20), c21 = FMA(av, b1, c21);                                            \
+    av = BCAST(a[3]);                                                                          \
+    c30 = FMA(av, b0, c30), c31 = FMA(av, b1, c31);                                            \
+    av = BCAST(a[4]);                                                                          \
+    c40 = FMA(av, b0, c40), c41 = FMA(av, b1, c41);                                            \
+    av = BCAST(a[5]);                                                                          \
+    c50 = FMA(av, b0, c50), c51 = FMA(av, b1, c51);                                            \
+  }                                                                                            \
+  STORE(C, c00), STORE(C + W, c01);                                                            \
+  STORE(C + ldc, c10), STORE(C + ldc + W, c11);                                                \
+  STORE(C + 2 * ldc, c20), STORE(C + 2 * ldc + W, c21);                                        \
+  STORE(C + 3 * ldc, c30), STORE(C + 3 * ldc + W, c31);                                        \
+  STORE(C + 4 * ldc, c40), STORE(C + 4 * ldc + W, c41);                                        \
+  STORE(C + 5 * ldc, c50), STORE(C + 5 * ldc + W, c51);
+
+// 6 x 16 tile, AVX2: 12 accumulators, 2 B vectors, 1 broadcast.
+__attribute__((target("avx2,fma"))) void tile_avx2(const float* pa, const float* pb, float* C, int ldc,
+                                                   int kc, bool load) {
+  LLMC_TILE_BODY(__m256, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps, _mm256_set1_ps,
+                 _mm256_fmadd_ps, 8)
+}
+
+// 6 x 32 tile, AVX-512: 12 accumulators.
+__attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const float* pb, float* C,
+                                                        int ldc, int kc, bool load) {
+  LLMC_TILE_BODY(__m512, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps, _mm512_set1_ps,
+                 _mm512_fmadd_ps, 16)
+}
+#undef LLMC_TILE_BODY
+
+// One (row block, column block) work item over all k blocks, in ascending k. Full tiles run on
+// packed copies of A and B (contiguous panels: no cache-set aliasing from power-of-two strides);
+// edge tiles run the scalar chain on the unpacked operands.
+void block(const float* A, bool at, const float* B, float* C, int M, int K, int N, int ib, int jb,
+           bool acc, Simd path) {
+  const int i_end = std::min(M, ib + MB), j_end = std::min(N, jb + NB);
+  const int NR = path == Simd::kAvx2 ? 16 : 32;
+  if (K == 0) {
+    if (!acc)
+      for (int i = ib; i < i_end; i++)
+        std::fill(C + (size_t)i * N + jb, C + (size_t)i * N + j_end, 0.f);
+    return;
+  }
+  thread_local std::vector<float> pa, pb;
+  pa.resize((size_t)MB * KC);
+  pb.resize((size_t)KC * 32);
+  const int full_tiles = path == Simd::kScalar ? 0 : (i_end - ib) / MR;
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int k1 = std::min(K, k0 + KC), kc = k1 - k0;
+    const bool load = acc || k0 > 0;
+    for (int t = 0; t < full_tiles; t++) {  // pa: tile t at t*kc*MR, (kc, MR)
+      float* d = pa.data() + (size_t)t * kc * MR;
+      const int i0 = ib + t * MR;
+      if (at) {
+        for (int k = 0; k < kc; k++)
+          for (int r = 0; r < MR; r++) d[(size_t)k * MR + r] = A[(size_t)(k0 + k) * M + i0 + r];
+      } else {
+        for (int r = 0; r < MR; r++) {
+          const float* a = A + (size_t)(i0 + r) * K + k0;
+          for (int k = 0; k < kc; k++) d[(size_t)k * MR + r] = a[k];
+        }
+      }
+    }
+    for (int j0 = jb; j0 < j_end; j0 += NR) {
+      const int cols = std::min(NR, j_end - j0);
+      const bool simd_cols = path != Simd::kScalar && cols == NR;
+      if (simd_cols)
+        for (int k = 0; k < kc; k++)
+          std::memcpy(pb.data() + (size_t)k * NR, B + (size_t)(k0 + k) * N + j0, sizeof(float) * NR);
+      for (int i0 = ib; i0 < i_end; i0 += MR) {
+        const int rows = std::min(MR, i_end - i0);
+        const int t = (i0 - ib) / MR;
+        float* c = C + (size_t)i0 * N + j0;
+        if (simd_cols && t < full_tiles && path == Simd::kAvx512)
+          tile_avx512(pa.data() + (size_t)t * kc * MR, pb.data(), c, N, kc, load);
+        else if (simd_cols && t < full_tiles)
+          tile_avx2(pa.data() + (size_t)t * kc * MR, pb.data(), c, N, kc, load);
+        else
+          tile_scalar(A, at, B, C, M, K, N, i0, rows, j0, cols, k0, k1, load);
+      }
+    }
+  }
+}
+}  // namespace
+
+namespace {
+void gemm(const float* A, bool at, const float* B, float* C, int M, int K, int N, bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  const Simd path = simd();
+  const int mblocks = (M + MB - 1) / MB, nblocks = (N + NB - 1) / NB;
+  const int items = mblocks * nblocks;
+#pragma omp parallel for schedule(static)
+  for (int it = 0; it < items; it++)
+    block(A, at, B, C, M, K, N, (it / nblocks) * MB, (it % nblocks) * NB, accumulate, path);
+}
+}  // namespace
+
+void gemm_nn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate) {
+  gemm(A, false, B, C, M, K, N, accumulate);
+}
+
+void gemm_tn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate) {
+  gemm(A, true, B, C, M, K, N, accumulate);
+}
+
+void transpose(const float* A, float* AT, int rows, int cols) {
+  // 32 x 32 tiles through a local buffer: rows are read and written contiguously (a strided inner
+  // loop over a power-of-two leading dimension thrashes a cache set)
+  constexpr int BS = 32;
+  const int rblocks = (rows + BS - 1) / BS, cblocks = (cols + BS - 1) / BS;
+#pragma omp parallel for schedule(static)
+  for (int blk = 0; blk < rblocks * cblocks; blk++) {
+    const int r0 = (blk / cblocks) * BS, c0 = (blk % cblocks) * BS;
+    const int nr = std::min(BS, rows - r0), nc = std::min(BS, cols - c0);
+    float t[BS][BS];
+    for (int r = 0; r < nr; r++)
+      for (int c = 0; c < nc; c++) t[c][r] = A[(size_t)(r0 + r) * cols + c0 + c];
+    for (int c = 0; c < nc; c++)
+      for (int r = 0; r < nr; r++) AT[(size_t)(c0 + c) * rows + r0 + r] = t[c][r];
+  }
+}
+
+void gemm_nn_ref(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate) {
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) {
+      double s = accumulate ? C[(size_t)i * N + j] : 0.0;
+      for (int k = 0; k < K; k++)
+        s += (double)A[(size_t)i * K + k] * B[(size_t)k * N + j];
+      C[(size_t)i * N + j] = (float)s;
+    }
+}
+
+}  // namespace llmc
