@@ -195,17 +195,18 @@ Example gen_count(Rng& r) {
   }
 }
 
-// ---- arith: add, then compare (two steps)
+// ---- arith: add, then compare (several steps)
 Example gen_arith(Rng& r) {
-  // "a plus b is more than c" with a, b in 0..9 and c = a + b + d, d in {-3..3} \ {0}, c >= 0:
-  // true (1) iff a + b > c; both steps (the sum, the comparison) are needed to decide.
+  // "a plus b plus c is more than d" with digits a, b, c and d = a + b + c + e, e = -2, -1, 1 or 2
+  // (d >= 0): true (1) iff a + b + c > d; the sum must be exact, then compared.
   for (;;) {
-    const int a = (int)r.below(10), b = (int)r.below(10);
-    int d = (int)r.below(6) - 3;
-    if (d >= 0) d++;
-    const int c = a + b + d;
-    if (c < 0) continue;
-    return {join({std::to_string(a), "plus", std::to_string(b), "is", "more", "than", std::to_string(c)}), "", d < 0 ? 1 : 0};
+    const int a = (int)r.below(10), b = (int)r.below(10), c = (int)r.below(10);
+    int e = (int)r.below(4) - 2;
+    if (e >= 0) e++;
+    const int d = a + b + c + e;
+    if (d < 0) continue;
+    return {join({std::to_string(a), "plus", std::to_string(b), "plus", std::to_string(c), "is", "more", "than", std::to_string(d)}), "",
+            e < 0 ? 1 : 0};
   }
 }
 
@@ -240,8 +241,8 @@ const std::vector<SynEntry>& registry() {
         "true iff X occurs more often"},
        gen_count},
       {{"arith", "reasoning", false,
-        "'a plus b is more than c' with digits a, b and c = a + b + d, d in -3..3 without 0: true iff "
-        "a + b > c (add, then compare), balanced"},
+        "'a plus b plus c is more than d' with digits a, b, c and d = a + b + c + e, e in {-2, -1, 1, 2}: "
+        "true iff a + b + c > d (two additions, then a comparison), balanced"},
        gen_arith},
   };
   return r;
