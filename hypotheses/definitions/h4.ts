@@ -1,6 +1,7 @@
 // H4 — token embeddings are more sensitive than internal latents (PROTOCOL.md §H4).
 import { z } from 'zod';
 import { defineHypothesis } from '../definition.ts';
+import { NLU_CPU_PARAMS, NLU_PARAM_CHECKS } from './h3.ts';
 
 export const h4Settings = z.object({
   bitBudgetTolerance: z.number().positive().max(0.5).default(0.01),
@@ -13,15 +14,18 @@ export const H4 = defineHypothesis({
   family: 'classification',
   kernel: 'nlu',
   variants: {
-    'bin-embed': { description: 'A: binary token embeddings, internal ≥ 4-bit', params: { quant: 'bin-embed' } },
-    'bin-blocks': { description: 'B: selected blocks binarized', params: { quant: 'bin-blocks' } },
-    fp16: { description: 'reference for the degradation', params: { quant: 'fp16' } },
+    'bin-embed': { description: 'A: binary token embeddings (sign + per-row scale), everything else int4, distilled', params: { quant: 'bin-embed' } },
+    'bin-blocks': {
+      description: 'B: just enough block rows binarized (BitLinear, last layer first) to equal bin-embed\'s total bits, the rest int4, distilled',
+      params: { quant: 'bin-blocks', bin_blocks: 'match-bin-embed' },
+    },
+    fp16: { description: 'reference for the degradation (the teacher)', params: { quant: 'fp16' } },
   },
   defaultVariants: ['bin-embed', 'bin-blocks', 'fp16'],
   baseline: 'fp16',
   grid: {},
-  defaultParams: { dataset: 'synthetic' },
-  paramChecks: { d_model: 'positive-int', n_layers: 'positive-int', steps: 'positive-int', dataset: 'string' },
+  defaultParams: NLU_CPU_PARAMS,
+  paramChecks: NLU_PARAM_CHECKS,
   pathParams: ['task_dir'],
   minSeeds: 3,
   settings: h4Settings,

@@ -25,6 +25,7 @@
 #include "binllm/params.hpp"
 #include "binllm/protocol.hpp"
 #include "budget.hpp"
+#include "cuda_eval.hpp"
 #include "encoder.hpp"
 #include "metrics.hpp"
 #include "tasks.hpp"
@@ -66,7 +67,7 @@ struct Params : binllm::ParamDecls {
   Num student_lr = number("student_lr", "student peak learning rate", 2e-3, 0.0, 1.0);
   Str int4_mode = string("int4_mode", "int4: nf4-lora (QLoRA: frozen NF4 base + LoRA) or qat (group-wise int4 fake-quant, STE)", "nf4-lora", {"nf4-lora", "qat"});
   Int group = integer("group", "int4 group / NF4 block size (divides d_model)", 32, 2, 4096);
-  Int lora_rank = integer("lora_rank", "LoRA rank (int4 nf4-lora)", 8, 1, 1024);
+  Int lora_rank = integer("lora_rank", "LoRA rank (int4 nf4-lora)", 8, 1, 64);
   Num lora_alpha = number("lora_alpha", "LoRA scale numerator (scale = alpha / rank)", 16.0, 0.0, 1e6);
   Str bin_weights = string("bin_weights", "BitLinear weights: binary (sign, per-row absmean) or ternary (absmean, b1.58)", "binary", {"binary", "ternary"});
   Str bin_blocks = string("bin_blocks", "bin-blocks: binarise all attention/MLP blocks, or just enough block rows (last layer first, MLP before attention) to equal bin-embed's total bits (H4)",
@@ -156,6 +157,38 @@ nlu::VariantOptions variant_options(const Cfg& c) {
   return o;
 }
 
+// The variant's dev metrics from the GPU (the packed model evaluated by cuda_eval.cu); the measured
+// peak memory stays the CPU packed evaluation's. Without a CUDA build this is never called.
+void cuda_metrics(const nlu::Encoder& m, bool fp16, const nlu::Rows& dev, int batch, int device, nlu::EvalResult* ev) {
+#ifdef BINLLM_WITH_CUDA
+  nlu::PackedEncoder pe;
+  pe.pack(m, fp16);
+  std::vector<float> logits;
+  std::string err;
+  const auto t0 = Clock::now();
+  if (!nlu::cuda_eval_logits(pe, dev.ids.data(), dev.lens.data(), dev.n, batch, device, &logits, &err))
+    throw binllm::ResourceError("CUDA evaluation failed: " + err);
+  ev->seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const int K = m.shape().K;
+  double loss = 0, tokens = 0;
+  for (int i = 0; i < dev.n; i++) {
+    const float* z = logits.data() + (size_t)i * K;
+    int best = 0;
+    for (int k = 1; k < K; k++)
+      if (z[k] > z[best]) best = k;
+    double se = 0;
+    for (int k = 0; k < K; k++) se += std::exp((double)z[k] - z[best]);
+    loss += std::log(se) + z[best] - z[dev.labels[i]];
+    ev->pred[i] = best;
+    tokens += dev.lens[i];
+  }
+  ev->loss = dev.n ? loss / dev.n : 0;
+  ev->tokens_per_s = tokens / std::max(ev->seconds, 1e-9);
+#else
+  (void)m, (void)fp16, (void)dev, (void)batch, (void)device, (void)ev;
+#endif
+}
+
 void run_cell(binllm::RunContext& ctx) {
   auto& cf = ctx.cfg;
   const Params& p = P();
@@ -210,6 +243,8 @@ void run_cell(binllm::RunContext& ctx) {
     }
     if (c.tasks.empty()) cf.fail("tasks", "lists no task");
   } else {
+    // the synthetic-task params may come along with a platform's defaults; they do not apply here
+    for (const auto* k : {&p.tasks.key, &p.n_train.key, &p.n_dev.key}) cf.mark_read(*k);
     const std::string dir = p.task_dir.get(cf);  // required: no default
     try {
       c.tasks = nlu::load_glue_dir(dir);
@@ -219,6 +254,17 @@ void run_cell(binllm::RunContext& ctx) {
   }
   cf.reject_unknown();
   const nlu::VariantOptions vo = variant_options(c);
+#ifdef BINLLM_WITH_CUDA
+  if (ctx.common.cuda) {
+    nlu::CudaInfo ci;
+    std::string err;
+    if (!nlu::cuda_probe(ctx.common.cuda_index, &ci, &err)) throw binllm::ResourceError(err);
+    ctx.device.kind = "cuda";
+    ctx.device.name = ci.name;
+    ctx.device.cc = ci.cc;
+    ctx.device.index = ctx.common.cuda_index;
+  }
+#endif
   ctx.start();
 
   for (auto& task : c.tasks) {
@@ -286,6 +332,7 @@ void run_cell(binllm::RunContext& ctx) {
 
     // ---- the variant
     nlu::EvalResult ev = te;
+    if (ctx.common.cuda && c.quant == "fp16") cuda_metrics(teacher, true, dev, c.eval_batch, ctx.common.cuda_index, &ev);
     double total_bits = 16.0 * teacher.n_base_params(), train_time = teacher_time, train_loss = teacher_loss;
     const size_t n_params = teacher.n_base_params();
     if (c.quant != "fp16") {
@@ -324,6 +371,7 @@ void run_cell(binllm::RunContext& ctx) {
       train_loss = c.student_steps > 0 ? nlu::train_encoder(student, train, o) : 0.0;
       train_time = std::chrono::duration<double>(Clock::now() - t0).count();
       ev = nlu::evaluate_packed(student, false, dev, c.eval_batch);
+      if (ctx.common.cuda) cuda_metrics(student, false, dev, c.eval_batch, ctx.common.cuda_index, &ev);
       total_bits = student.storage_bits();
       if (c.quant == "bin-blocks" && c.bin_blocks == "match-bin-embed") {
         ctx.emit.metric("budget_target_bits", target, tags);
@@ -456,6 +504,9 @@ int main(int argc, char** argv) {
       "variants fp16 (teacher), int4 (NF4 + LoRA or QAT), bin-blocks (BitLinear blocks, KL-distilled), bin-embed "
       "(binary token embeddings); metrics from the packed model on the dev split";
   spec.params = P().schema();
+#ifdef BINLLM_WITH_CUDA
+  spec.cuda_ccs = nlu::cuda_built_ccs();
+#endif
   spec.run = run_cell;
   return binllm::run_main(argc, argv, spec);
 }

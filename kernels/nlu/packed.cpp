@@ -188,67 +188,76 @@ constexpr int kTile = 32;
 
 void PackedLinear::forward(float* y, size_t ld, const float* x, int N) const {
   const int K = in;
-  MVec<float> xs;        // (N,in) de-quantised 8-bit activations (non-binary rows with act8)
-  MVec<int8_t> xq;       // (N,in) int8 activations
-  MVec<float> inv;       // (N) 1 / s per token
+  // 8-bit activations are made kRows rows at a time, so their buffer stays small (kRows x in)
+  constexpr int kRows = 32;
+  const int RB = act8 ? kRows : N;
+  MVec<int8_t> xq;  // (RB,in) int8 activations
+  MVec<float> inv;  // (RB) s = 127 / max|x| per row
+  MVec<float> xs;   // (RB,in) de-quantised 8-bit activations (non-binary rows with act8)
+  MVec<int8_t> sg;  // (in, kTile) signs of a tile of binary rows, transposed
+  MVec<float> wt;   // (in, kTile) de-quantised tile of rows, transposed
+  const bool int_path = kind == PackKind::kBinary && act8;
   if (act8) {
-    put(xq, (size_t)N * K);
-    put(inv, N);
-    for (int n = 0; n < N; n++) {
-      const float* r = x + (size_t)n * K;
-      float amax = 0.f;
-      for (int i = 0; i < K; i++) amax = std::fmax(amax, std::fabs(r[i]));
-      const float s = amax == 0.f ? 0.f : 127.0f / amax;
-      inv[n] = s;
-      for (int i = 0; i < K; i++) xq[(size_t)n * K + i] = s == 0.f ? 0 : q8(r[i] * s);
-    }
+    put(xq, (size_t)RB * K);
+    put(inv, RB);
   }
-  if (kind == PackKind::kBinary && act8) {
-    // integer dot products of int8 activations with +-1 weights, then beta_o / s_n
-    MVec<int8_t> sg;  // (in, kTile) signs of a tile of rows, transposed
-    put(sg, (size_t)K * kTile);
+  if (int_path) put(sg, (size_t)K * kTile);
+  else put(wt, (size_t)K * kTile);
+  if (act8 && !int_path) put(xs, (size_t)RB * K);
+  for (int n0 = 0; n0 < N; n0 += RB) {
+    const int nr = std::min(RB, N - n0);
+    if (act8) {
+      for (int n = 0; n < nr; n++) {
+        const float* r = x + (size_t)(n0 + n) * K;
+        float amax = 0.f;
+        for (int i = 0; i < K; i++) amax = std::fmax(amax, std::fabs(r[i]));
+        const float s = amax == 0.f ? 0.f : 127.0f / amax;
+        inv[n] = s;
+        for (int i = 0; i < K; i++) xq[(size_t)n * K + i] = s == 0.f ? 0 : q8(r[i] * s);
+      }
+    }
+    if (int_path) {
+      // integer dot products of int8 activations with +-1 weights, then beta_o / s_n
+      for (int o0 = 0; o0 < out; o0 += kTile) {
+        const int nt = std::min(kTile, out - o0);
+        for (int j = 0; j < nt; j++)
+          for (int k = 0; k < K; k++)
+            sg[(size_t)k * kTile + j] = ((bits[(size_t)(o0 + j) * row_bytes() + k / 8] >> (k % 8)) & 1) ? 1 : -1;
+        for (int n = 0; n < nr; n++) {
+          int32_t acc[kTile] = {0};
+          const int8_t* q = xq.data() + (size_t)n * K;
+          for (int k = 0; k < K; k++) {
+            const int32_t a = q[k];
+            const int8_t* srow = sg.data() + (size_t)k * kTile;
+            for (int j = 0; j < kTile; j++) acc[j] += a * srow[j];
+          }
+          for (int j = 0; j < nt; j++) {
+            const float v = inv[n] == 0.f ? 0.f : (float)acc[j] * scale[o0 + j] / inv[n];
+            y[(size_t)(n0 + n) * ld + o0 + j] = v + (bias.empty() ? 0.f : bias[o0 + j]);
+          }
+        }
+      }
+      continue;
+    }
+    const float* xin = x + (size_t)n0 * K;
+    if (act8) {
+      for (size_t i = 0; i < (size_t)nr * K; i++) xs[i] = inv[i / K] == 0.f ? 0.f : (float)xq[i] / inv[i / K];
+      xin = xs.data();
+    }
     for (int o0 = 0; o0 < out; o0 += kTile) {
       const int nt = std::min(kTile, out - o0);
-      for (int j = 0; j < nt; j++)
-        for (int k = 0; k < K; k++)
-          sg[(size_t)k * kTile + j] = ((bits[(size_t)(o0 + j) * row_bytes() + k / 8] >> (k % 8)) & 1) ? 1 : -1;
-      for (int n = 0; n < N; n++) {
-        int32_t acc[kTile] = {0};
-        const int8_t* q = xq.data() + (size_t)n * K;
+      std::fill(wt.begin(), wt.end(), 0.f);
+      dequant_tile_t(*this, o0, nt, kTile, wt.data());
+      for (int n = 0; n < nr; n++) {
+        float acc[kTile] = {0};
+        const float* xr = xin + (size_t)n * K;
         for (int k = 0; k < K; k++) {
-          const int32_t a = q[k];
-          const int8_t* srow = sg.data() + (size_t)k * kTile;
-          for (int j = 0; j < kTile; j++) acc[j] += a * srow[j];
+          const float a = xr[k];
+          const float* wr = wt.data() + (size_t)k * kTile;
+          for (int j = 0; j < kTile; j++) acc[j] += a * wr[j];
         }
-        for (int j = 0; j < nt; j++) {
-          const float v = inv[n] == 0.f ? 0.f : (float)acc[j] * scale[o0 + j] / inv[n];
-          y[(size_t)n * ld + o0 + j] = v + (bias.empty() ? 0.f : bias[o0 + j]);
-        }
+        for (int j = 0; j < nt; j++) y[(size_t)(n0 + n) * ld + o0 + j] = acc[j] + (bias.empty() ? 0.f : bias[o0 + j]);
       }
-    }
-    return;
-  }
-  const float* xin = x;
-  if (act8) {
-    put(xs, (size_t)N * K);
-    for (size_t i = 0; i < (size_t)N * K; i++) xs[i] = inv[i / K] == 0.f ? 0.f : (float)xq[i] / inv[i / K];
-    xin = xs.data();
-  }
-  MVec<float> wt;  // (in, kTile)
-  put(wt, (size_t)K * kTile);
-  for (int o0 = 0; o0 < out; o0 += kTile) {
-    const int nt = std::min(kTile, out - o0);
-    std::fill(wt.begin(), wt.end(), 0.f);
-    dequant_tile_t(*this, o0, nt, kTile, wt.data());
-    for (int n = 0; n < N; n++) {
-      float acc[kTile] = {0};
-      const float* xr = xin + (size_t)n * K;
-      for (int k = 0; k < K; k++) {
-        const float a = xr[k];
-        const float* wr = wt.data() + (size_t)k * kTile;
-        for (int j = 0; j < kTile; j++) acc[j] += a * wr[j];
-      }
-      for (int j = 0; j < nt; j++) y[(size_t)n * ld + o0 + j] = acc[j] + (bias.empty() ? 0.f : bias[o0 + j]);
     }
   }
   if (rank > 0) {

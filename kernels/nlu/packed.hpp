@@ -98,14 +98,22 @@ class PackedEncoder {
   // The packed form of layer l's block `kind`: its (binary part, rest part).
   const PackedLinear* part(int l, int kind, int which) const;
 
- private:
-  EncoderShape s_;
-  PackedTable wte_, wpe_;
   struct Layer {
     MVec<float> ln1w, ln1b, ln2w, ln2b;
     PackedLinear lin[4][2];  // [block][0 = rows [0,nb), 1 = rows [nb,out)]
     int nb[4] = {0, 0, 0, 0}, out[4] = {0, 0, 0, 0};
   };
+  // read access for other evaluation paths (CUDA)
+  const EncoderShape& shape() const { return s_; }
+  const PackedTable& pos_table() const { return wpe_; }
+  const std::vector<Layer>& layers() const { return layers_; }
+  const MVec<float>& lnf_w() const { return lnfw_; }
+  const MVec<float>& lnf_b() const { return lnfb_; }
+  const PackedLinear& head() const { return head_; }
+
+ private:
+  EncoderShape s_;
+  PackedTable wte_, wpe_;
   std::vector<Layer> layers_;
   MVec<float> lnfw_, lnfb_;
   PackedLinear head_;

@@ -152,20 +152,21 @@ Example gen_paraphrase(Rng& r) {
 const Words kNames = {"ann", "bob", "cal", "dan", "eve", "fay", "gus", "hal", "ivy", "jon", "kim", "lee"};
 
 Example gen_chain(Rng& r) {
-  // 4 distinct people in a hidden order p0 > p1 > p2 > p3; facts "pi beats pi+1" in shuffled order;
-  // question "x beats y": 1 when x precedes y in the order (1–3 steps), 0 for the reverse.
+  // 3 distinct people in a hidden order p0 > p1 > p2; the facts "p0 beats p1", "p1 beats p2" in
+  // shuffled order; question "x beats y": 1 when x precedes y in the order (1 or 2 steps: the pair
+  // (p0, p2) needs both facts), 0 for the reverse.
   Words p = kNames;
   for (size_t i = p.size() - 1; i > 0; i--) std::swap(p[i], p[r.below(i + 1)]);
-  p.resize(4);
-  std::vector<int> order = {0, 1, 2};
-  for (int i = 2; i > 0; i--) std::swap(order[i], order[r.below(i + 1)]);
+  p.resize(3);
+  std::vector<int> order = {0, 1};
+  if (r.below(2)) std::swap(order[0], order[1]);
   Words facts;
   for (int i : order) {
     if (!facts.empty()) facts.push_back("and");
     facts.insert(facts.end(), {p[i], "beats", p[i + 1]});
   }
-  const int i = (int)r.below(3);
-  const int j = i + 1 + (int)r.below(3 - i);
+  const int i = (int)r.below(2);
+  const int j = i + 1 + (int)r.below(2 - i);
   const bool yes = r.below(2) == 0;
   Words q = {yes ? p[i] : p[j], "beats", yes ? p[j] : p[i]};
   return {join(facts), join(q), yes ? 1 : 0};
@@ -194,6 +195,21 @@ Example gen_count(Rng& r) {
   }
 }
 
+// ---- arith: add, then compare (several steps)
+Example gen_arith(Rng& r) {
+  // "a plus b plus c is more than d" with digits a, b, c and d = a + b + c + e, e = -2, -1, 1 or 2
+  // (d >= 0): true (1) iff a + b + c > d; the sum must be exact, then compared.
+  for (;;) {
+    const int a = (int)r.below(10), b = (int)r.below(10), c = (int)r.below(10);
+    int e = (int)r.below(4) - 2;
+    if (e >= 0) e++;
+    const int d = a + b + c + e;
+    if (d < 0) continue;
+    return {join({std::to_string(a), "plus", std::to_string(b), "plus", std::to_string(c), "is", "more", "than", std::to_string(d)}), "",
+            e < 0 ? 1 : 0};
+  }
+}
+
 using Gen = Example (*)(Rng&);
 
 struct SynEntry {
@@ -217,13 +233,17 @@ const std::vector<SynEntry>& registry() {
         "non-synonym noun or verb (not), balanced"},
        gen_paraphrase},
       {{"chain", "reasoning", true,
-        "shuffled facts 'a beats b and b beats c and c beats d' over 12 names; question 'x beats y' "
-        "true iff x precedes y (1-3 inference steps), balanced"},
+        "shuffled facts 'a beats b and b beats c' over 12 names; question 'x beats y' true iff x "
+        "precedes y (1 or 2 inference steps), balanced"},
        gen_chain},
       {{"count", "reasoning", true,
         "8-13 words over 4 colours; question 'more X than Y' (distinct colours, unequal counts): "
         "true iff X occurs more often"},
        gen_count},
+      {{"arith", "reasoning", false,
+        "'a plus b plus c is more than d' with digits a, b, c and d = a + b + c + e, e in {-2, -1, 1, 2}: "
+        "true iff a + b + c > d (two additions, then a comparison), balanced"},
+       gen_arith},
   };
   return r;
 }

@@ -28,7 +28,10 @@ test('both presets validate and expand to cells', () => {
   const h1 = plan.hypotheses.find((h) => h.hypothesis === 'H1')!;
   assert.equal(h1.cells, (5 + 3 + 1) * 3);
   assert.match(h1.skipped.join(), /itq: bits=512; bits=1024 left out \(itq needs m ≤ d\)/);
-  assert.deepEqual(plan.hypotheses.find((h) => h.hypothesis === 'H6')!.derivedFrom, ['H1', 'H2']);
+  // H3: bin-blocks + int4, H4: bin-embed + budget-matched bin-blocks + fp16, 3 seeds each
+  assert.equal(plan.hypotheses.find((h) => h.hypothesis === 'H3')!.cells, 2 * 3);
+  assert.equal(plan.hypotheses.find((h) => h.hypothesis === 'H4')!.cells, 3 * 3);
+  assert.deepEqual(plan.hypotheses.find((h) => h.hypothesis === 'H6')!.derivedFrom, ['H1', 'H2', 'H3', 'H4']);
 });
 
 test('a preset with overrides replaces top-level keys', () => {

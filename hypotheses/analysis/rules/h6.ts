@@ -8,9 +8,10 @@
  *   has no 4-bit variant).
  * - language-modelling (H2): ppl_bin-kv / ppl_int4 − 1, averaged over the context lengths
  *   (settings.lmContexts, default all measured) and other coordinates of the seed.
- * - classification (H3): 1 − acc_bin-blocks / acc_int4, averaged over tasks; when H3 has no pairs,
- *   H4's 1 − acc_bin-blocks / acc_fp16 (an fp16 baseline, flagged in keyNumbers).
- * - reasoning: no hypothesis among H1–H4 measures it; always listed as not measured.
+ * - classification and reasoning (H3): 1 − acc_bin-blocks / acc_int4, averaged over the tasks whose
+ *   `family` tag (binllm-nlu tags every metric with it) is that family; for a family with no H3
+ *   pairs, H4's 1 − acc_bin-blocks / acc_fp16 (an fp16 baseline, flagged in keyNumbers). Rows
+ *   without a `family` tag count as classification.
  * Within a seed, several observations (tasks, contexts, GPUs) are averaged arithmetically.
  *
  * Families are ranked by mean relative degradation (largest first) with two-sided 95% t CIs.
@@ -92,24 +93,30 @@ export function ruleH6(ctx: RuleContext): RuleResult {
       });
     }
   }
-  let classification = false;
-  if (inSweep.has('H3')) {
-    const pairs = pairsOf('H3', 'classification', { kind: 'across-variants', metric: 'accuracy', variant: 'bin-blocks', baseline: 'int4' }, ['task']);
-    if (pairs.length) {
-      classification = true;
-      families.push({
-        family: 'classification', source: 'H3 (bin-blocks vs int4)', definition: '1 − acc_bin-blocks / acc_int4 per seed, averaged over tasks',
-        perSeed: perSeedMean(pairs, (p) => 1 - p.variantValue / (p.baselineValue as number)),
-      });
+  // binllm-nlu tags each task's metrics with its family: classification tasks and reasoning tasks
+  for (const fam of ['classification', 'reasoning'] as const) {
+    const ofFamily = (pairs: Pair[]) => pairs.filter((p) => (p.coords['tags.family'] ?? p.grid.family ?? 'classification') === fam);
+    let done = false;
+    if (inSweep.has('H3')) {
+      const pairs = ofFamily(pairsOf('H3', fam, { kind: 'across-variants', metric: 'accuracy', variant: 'bin-blocks', baseline: 'int4' }, ['task']));
+      if (pairs.length) {
+        done = true;
+        families.push({
+          family: fam, source: 'H3 (bin-blocks vs int4)', definition: `1 − acc_bin-blocks / acc_int4 per seed, averaged over ${fam} tasks`,
+          at: { tasks: [...new Set(pairs.map((p) => String(p.grid.task)))].sort() },
+          perSeed: perSeedMean(pairs, (p) => 1 - p.variantValue / (p.baselineValue as number)),
+        });
+      }
     }
-  }
-  if (!classification && inSweep.has('H4')) {
-    const pairs = pairsOf('H4', 'classification', { kind: 'across-variants', metric: 'accuracy', variant: 'bin-blocks', baseline: 'fp16' }, ['task']);
-    if (pairs.length) {
-      families.push({
-        family: 'classification', source: 'H4 (bin-blocks vs fp16)', definition: '1 − acc_bin-blocks / acc_fp16 per seed, averaged over tasks',
-        note: 'H3 has no pairs, so the baseline is fp16 (H4), not int4', perSeed: perSeedMean(pairs, (p) => 1 - p.variantValue / (p.baselineValue as number)),
-      });
+    if (!done && inSweep.has('H4')) {
+      const pairs = ofFamily(pairsOf('H4', fam, { kind: 'across-variants', metric: 'accuracy', variant: 'bin-blocks', baseline: 'fp16' }, ['task']));
+      if (pairs.length) {
+        families.push({
+          family: fam, source: 'H4 (bin-blocks vs fp16)', definition: `1 − acc_bin-blocks / acc_fp16 per seed, averaged over ${fam} tasks`,
+          at: { tasks: [...new Set(pairs.map((p) => String(p.grid.task)))].sort() },
+          note: 'H3 has no pairs, so the baseline is fp16 (H4), not int4', perSeed: perSeedMean(pairs, (p) => 1 - p.variantValue / (p.baselineValue as number)),
+        });
+      }
     }
   }
 
