@@ -12,6 +12,10 @@ export const h1Settings = z.object({
   /** which binary retrieval the nDCG non-inferiority tests: raw Hamming top-10, or Hamming candidates
    * (rescore_multiplier × k) re-ranked with the float query (ndcg_at_10_rescored); the other is reported */
   ndcgRetrieval: z.enum(['raw', 'rescored']).default('raw'),
+  /** run every H1 cell alone on its host, so its queries/s (queries_per_s_*) are not shared with
+   * neighbouring cells (DESIGN.md: timing cells run alone); off by default: the quality metrics
+   * do not depend on it and alone-cells serialise the sweep */
+  timingAlone: z.boolean().default(false),
 }).strict();
 type H1Settings = z.infer<typeof h1Settings>;
 
@@ -75,5 +79,6 @@ export const H1 = defineHypothesis({
       ndcgComparison(s, b, s.ndcgRetrieval === 'raw' ? 'rescored' : 'raw', role),
     ];
   }),
+  exclusive: (settings) => settings.timingAlone,
   timeouts: { startToCloseMinutes: 60, heartbeatSeconds: 60 },
 });
