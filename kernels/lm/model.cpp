@@ -2,6 +2,7 @@
 // by evaluation (with the quantized KV cache plugged into llmc's attention hook), AdamW, and
 // serialization. The layers themselves live in kernels/llmc.
 #pragma GCC optimize("no-trapping-math")
+#include <stdexcept>
 #include "model.hpp"
 
 #include <unistd.h>
@@ -346,6 +347,8 @@ void quantize_kv(float* qkv, float* kscale, float* vscale, int B, int T, int C, 
         }
       return;
     }
+    default:  // the GGUF/Llama formats (llama_kv.cpp); main.cpp never passes them to the GPT model
+      throw std::logic_error("quantize_kv: KV format not implemented for the GPT model");
   }
 }
 
