@@ -203,8 +203,9 @@ test('workers on three other hosts run a sweep over two queues; a killed host\'s
     const byGpu = (await db.query(`select r.gpu, array_agg(distinct r.worker) as workers from sweep_cells s join runs r on r.cell_key = s.cell_key
       where s.sweep_id = $1 group by r.gpu order by r.gpu`, [id])).rows as Array<{ gpu: string; workers: string[] }>;
     assert.deepEqual(byGpu.map((r) => r.gpu), ['cpu', 'h100']);
-    assert.ok(byGpu[0].workers.every((w) => w.endsWith('-cpu')), JSON.stringify(byGpu));
-    assert.ok(byGpu[1].workers.every((w) => w.endsWith('-h100')), JSON.stringify(byGpu));
+    // a worker's identity ends with its queue's gpu and its slot count: "vm-123-h100 [1 slot]"
+    assert.ok(byGpu[0].workers.every((w) => /-cpu \[\d+ slots?\]$/.test(w)), JSON.stringify(byGpu));
+    assert.ok(byGpu[1].workers.every((w) => /-h100 \[\d+ slots?\]$/.test(w)), JSON.stringify(byGpu));
   });
 
   await t.test('kill -9 of the h100 host mid-sweep: a second h100 host takes its cells; every cell once', async () => {
