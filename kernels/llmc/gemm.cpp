@@ -83,17 +83,20 @@ constexpr int KC = 256;  // k block: a 16-wide B strip of KC rows is 16 KiB (L1)
 constexpr int MB = 48;   // rows per parallel work item (8 register tiles)
 constexpr int NB = 128;  // columns per parallel work item
 
-// Any tile, scalar: the same fma chain as the SIMD tiles. A is (M,K), or (K,M) when at.
-void tile_scalar(const float* A, bool at, const float* B, float* C, int M, int K, int N, int i0, int rows,
-                 int j0, int cols, int k0, int k1, bool load) {
+// Any tile, scalar: the same fma chain as the SIMD tiles. A is (M,K), or (K,M) when at; B is
+// (K,N), or (N,K) when bt.
+void tile_scalar(const float* A, bool at, const float* B, bool bt, float* C, int M, int K, int N, int i0,
+                 int rows, int j0, int cols, int k0, int k1, bool load) {
   float c[MR][32];
   for (int i = 0; i < rows; i++)
     for (int j = 0; j < cols; j++) c[i][j] = load ? C[(size_t)(i0 + i) * N + j0 + j] : 0.f;
   for (int k = k0; k < k1; k++) {
-    const float* b = B + (size_t)k * N + j0;
     for (int i = 0; i < rows; i++) {
       const float a = at ? A[(size_t)k * M + i0 + i] : A[(size_t)(i0 + i) * K + k];
-      for (int j = 0; j < cols; j++) c[i][j] = std::fmaf(a, b[j], c[i][j]);
+      for (int j = 0; j < cols; j++) {
+        const float b = bt ? B[(size_t)(j0 + j) * K + k] : B[(size_t)k * N + j0 + j];
+        c[i][j] = std::fmaf(a, b, c[i][j]);
+      }
     }
   }
   for (int i = 0; i < rows; i++)
@@ -159,8 +162,8 @@ __attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const f
 // One (row block, column block) work item over all k blocks, in ascending k. Full tiles run on
 // packed copies of A and B (contiguous panels: no cache-set aliasing from power-of-two strides);
 // edge tiles run the scalar chain on the unpacked operands.
-void block(const float* A, bool at, const float* B, float* C, int M, int K, int N, int ib, int jb, bool acc,
-           Simd path) {
+void block(const float* A, bool at, const float* B, bool bt, float* C, int M, int K, int N, int ib, int jb,
+           bool acc, Simd path) {
   const int i_end = std::min(M, ib + MB), j_end = std::min(N, jb + NB);
   const int NR = path == Simd::kAvx2 ? 16 : 32;
   if (K == 0) {
@@ -191,9 +194,15 @@ void block(const float* A, bool at, const float* B, float* C, int M, int K, int 
     for (int j0 = jb; j0 < j_end; j0 += NR) {
       const int cols = std::min(NR, j_end - j0);
       const bool simd_cols = path != Simd::kScalar && cols == NR;
-      if (simd_cols)
+      if (simd_cols && bt) {  // pb (kc, NR) from NR rows of B (N,K): each read contiguously
+        for (int j = 0; j < NR; j++) {
+          const float* b = B + (size_t)(j0 + j) * K + k0;
+          for (int k = 0; k < kc; k++) pb[(size_t)k * NR + j] = b[k];
+        }
+      } else if (simd_cols) {
         for (int k = 0; k < kc; k++)
           std::memcpy(pb.data() + (size_t)k * NR, B + (size_t)(k0 + k) * N + j0, sizeof(float) * NR);
+      }
       for (int i0 = ib; i0 < i_end; i0 += MR) {
         const int rows = std::min(MR, i_end - i0);
         const int t = (i0 - ib) / MR;
@@ -203,7 +212,7 @@ void block(const float* A, bool at, const float* B, float* C, int M, int K, int 
         else if (simd_cols && t < full_tiles)
           tile_avx2(pa.data() + (size_t)t * kc * MR, pb.data(), c, N, kc, load);
         else
-          tile_scalar(A, at, B, C, M, K, N, i0, rows, j0, cols, k0, k1, load);
+          tile_scalar(A, at, B, bt, C, M, K, N, i0, rows, j0, cols, k0, k1, load);
       }
     }
   }
@@ -211,23 +220,27 @@ void block(const float* A, bool at, const float* B, float* C, int M, int K, int 
 }  // namespace
 
 namespace {
-void gemm(const float* A, bool at, const float* B, float* C, int M, int K, int N, bool accumulate) {
+void gemm(const float* A, bool at, const float* B, bool bt, float* C, int M, int K, int N, bool accumulate) {
   if (M <= 0 || N <= 0) return;
   const Simd path = simd();
   const int mblocks = (M + MB - 1) / MB, nblocks = (N + NB - 1) / NB;
   const int items = mblocks * nblocks;
 #pragma omp parallel for schedule(static)
   for (int it = 0; it < items; it++)
-    block(A, at, B, C, M, K, N, (it / nblocks) * MB, (it % nblocks) * NB, accumulate, path);
+    block(A, at, B, bt, C, M, K, N, (it / nblocks) * MB, (it % nblocks) * NB, accumulate, path);
 }
 }  // namespace
 
 void gemm_nn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate) {
-  gemm(A, false, B, C, M, K, N, accumulate);
+  gemm(A, false, B, false, C, M, K, N, accumulate);
 }
 
 void gemm_tn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate) {
-  gemm(A, true, B, C, M, K, N, accumulate);
+  gemm(A, true, B, false, C, M, K, N, accumulate);
+}
+
+void gemm_nt(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate) {
+  gemm(A, false, B, true, C, M, K, N, accumulate);
 }
 
 void transpose(const float* A, float* AT, int rows, int cols) {

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <thread>
 
+#include "llmc/core.hpp"
+#include "llmc/gemm.hpp"
 #include "llmc/gguf.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -33,50 +35,6 @@ __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* 
   return s;
 }
 
-// out[t0:t1, n0:n1] in tiles of 4 rows of x by 3 rows of w (12 accumulators); K a multiple of 8.
-__attribute__((target("avx2,fma"))) void matmul_avx2_block(float* out, const float* x, const float* w,
-                                                           int t0, int t1, int K, int N, int n0, int n1) {
-  int n = n0;
-  for (; n + 3 <= n1; n += 3) {
-    const float* w0 = w + (size_t)n * K;
-    const float* w1 = w0 + K;
-    const float* w2 = w1 + K;
-    int t = t0;
-    for (; t + 4 <= t1; t += 4) {
-      const float* x0 = x + (size_t)t * K;
-      const float* x1 = x0 + K;
-      const float* x2 = x1 + K;
-      const float* x3 = x2 + K;
-      __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
-      __m256 a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-      for (int k = 0; k < K; k += 8) {
-        const __m256 b0 = _mm256_loadu_ps(w0 + k), b1 = _mm256_loadu_ps(w1 + k), b2 = _mm256_loadu_ps(w2 + k);
-        __m256 v = _mm256_loadu_ps(x0 + k);
-        a00 = _mm256_fmadd_ps(v, b0, a00); a01 = _mm256_fmadd_ps(v, b1, a01); a02 = _mm256_fmadd_ps(v, b2, a02);
-        v = _mm256_loadu_ps(x1 + k);
-        a10 = _mm256_fmadd_ps(v, b0, a10); a11 = _mm256_fmadd_ps(v, b1, a11); a12 = _mm256_fmadd_ps(v, b2, a12);
-        v = _mm256_loadu_ps(x2 + k);
-        a20 = _mm256_fmadd_ps(v, b0, a20); a21 = _mm256_fmadd_ps(v, b1, a21); a22 = _mm256_fmadd_ps(v, b2, a22);
-        v = _mm256_loadu_ps(x3 + k);
-        a30 = _mm256_fmadd_ps(v, b0, a30); a31 = _mm256_fmadd_ps(v, b1, a31); a32 = _mm256_fmadd_ps(v, b2, a32);
-      }
-      float* o = out + (size_t)t * N + n;
-      o[0] = hsum256(a00); o[1] = hsum256(a01); o[2] = hsum256(a02); o += N;
-      o[0] = hsum256(a10); o[1] = hsum256(a11); o[2] = hsum256(a12); o += N;
-      o[0] = hsum256(a20); o[1] = hsum256(a21); o[2] = hsum256(a22); o += N;
-      o[0] = hsum256(a30); o[1] = hsum256(a31); o[2] = hsum256(a32);
-    }
-    for (; t < t1; t++)
-      for (int j = 0; j < 3; j++) out[(size_t)t * N + n + j] = dot_avx2(x + (size_t)t * K, w + (size_t)(n + j) * K, K);
-  }
-  for (; n < n1; n++)
-    for (int t = t0; t < t1; t++) out[(size_t)t * N + n] = dot_avx2(x + (size_t)t * K, w + (size_t)n * K, K);
-}
-
-// Token blocks of 64 rows keep x's block in L2 while the thread's weight rows stream past it.
-void matmul_avx2(float* out, const float* x, const float* w, int T, int K, int N, int n0, int n1) {
-  for (int t0 = 0; t0 < T; t0 += 64) matmul_avx2_block(out, x, w, t0, std::min(T, t0 + 64), K, N, n0, n1);
-}
 #endif
 
 bool have_avx2() {
@@ -97,7 +55,7 @@ float dot_scalar(const float* a, const float* b, int n) {
 
 }  // namespace
 
-const char* simd_path() { return have_avx2() ? "avx2+fma" : "scalar"; }
+const char* simd_path() { return simd_name(); }  // the GEMM's path: it does nearly all the work
 
 void parallel_for(int64_t n, int threads, const std::function<void(int64_t, int64_t)>& fn) {
   threads = (int)std::max<int64_t>(1, std::min<int64_t>(threads, n));
@@ -123,19 +81,8 @@ float dot(const float* a, const float* b, int n) {
 }
 
 void matmul(float* out, const float* x, const float* w, int T, int K, int N, int threads) {
-  // Split over output columns in multiples of 3 (the tile width) so results do not depend on threads.
-  const int64_t tiles = (N + 2) / 3;
-  parallel_for(tiles, threads, [&](int64_t b, int64_t e) {
-    const int n0 = (int)(b * 3), n1 = (int)std::min<int64_t>(N, e * 3);
-#ifdef LLMC_X86
-    if (have_avx2() && K % 8 == 0) {
-      matmul_avx2(out, x, w, T, K, N, n0, n1);
-      return;
-    }
-#endif
-    for (int n = n0; n < n1; n++)
-      for (int t = 0; t < T; t++) out[(size_t)t * N + n] = dot_scalar(x + (size_t)t * K, w + (size_t)n * K, K);
-  });
+  set_threads(threads);
+  gemm_nt(x, w, out, T, K, N, false);
 }
 
 void matmul_ref(double* out, const double* x, const double* w, int T, int K, int N) {

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "llama_kv.hpp"
+#include "llmc/core.hpp"
 #include "llmc/gguf.hpp"
 #include "llmc/llama.hpp"
 #include "llmc/tokenizer.hpp"
@@ -225,6 +226,8 @@ void run_llama_cell(binllm::RunContext& ctx) {
   kv.group = (int)c.get_int("kv_group", 32, 2, 4096);
   kv.residual = (int)c.get_int("kv_residual", 0, 0, 1 << 20);
   kv.qjl_dim = (int)c.get_int("qjl_dim", 0, 0, 4096);
+  kv.rotation = c.get_string("kv_rotation", "none", {"none", "hadamard"}) == "hadamard" ? KvRotation::HADAMARD
+                                                                                     : KvRotation::NONE;
   kv.seed = ctx.common.seed;
   const std::vector<int64_t> contexts = c.get_int_list("contexts", {256, 512, 1024}, 2, 1 << 20);
   const int64_t stride_arg = c.get_int("stride", -1, -1, 1 << 20);
@@ -267,6 +270,8 @@ void run_llama_cell(binllm::RunContext& ctx) {
     c.fail("kv_group", "must divide the model's kv width " + std::to_string(mc.kv_dim()));
   if ((kv.mode == KvMode::Q8_0 || kv.mode == KvMode::Q4_0) && mc.kv_dim() % 32 != 0)
     c.fail("kv", kv_name + " needs a kv width divisible by 32 (the model has " + std::to_string(mc.kv_dim()) + ")");
+  if (kv.rotation == KvRotation::HADAMARD && mc.head_dim % 64 != 0)
+    c.fail("kv_rotation", "hadamard needs a head width divisible by 64 (the model has " + std::to_string(mc.head_dim) + ")");
   std::string text;
   try {
     text = read_corpus(corpus_path);
@@ -289,7 +294,7 @@ void run_llama_cell(binllm::RunContext& ctx) {
   const Json kvtag = Json::object({{"kv", kv_name}});
   ctx.emit.metric("n_params", (double)model.n_params(), kvtag);
   ctx.emit.metric("corpus_tokens", (double)tokens.size(), kvtag);
-  ctx.emit.metric("simd_avx2", std::string(llmc::simd_path()) == "avx2+fma" ? 1.0 : 0.0, kvtag);
+  ctx.emit.metric("simd_avx2", llmc::simd() == llmc::Simd::kScalar ? 0.0 : 1.0, kvtag);
   // Weights are the GGUF's 4-bit blocks, dequantised exactly; activations and compute fp32.
   ctx.emit.metric("bits_per_param", 8.0 * (double)(gf->tensors().empty() ? 0 : [&] {
     double b = 0; for (const auto& t : gf->tensors()) b += (double)t.n_bytes(); return b; }()) / (double)model.n_params(), kvtag);
@@ -384,22 +389,24 @@ int cmd_llama_eval(int argc, char** argv) {
     kv.group = std::stoi(arg(argc, argv, "--kv_group", "32"));
     kv.residual = std::stoi(arg(argc, argv, "--kv_residual", "0"));
     kv.seed = std::stoull(arg(argc, argv, "--seed", "0"));
+    kv.rotation = arg(argc, argv, "--kv_rotation", "none") == "hadamard" ? KvRotation::HADAMARD : KvRotation::NONE;
     std::vector<PplWindow> w = ppl_windows((int64_t)tokens.size(), L, stride);
     if (chunks > 0 && (size_t)chunks < w.size()) w.resize((size_t)chunks);
-    std::vector<float> logits;
+    std::vector<float> logits;  // (scored rows of the first window, vocab)
     const std::string lf = arg(argc, argv, "--logits", "");
-    PplResult r = eval_ppl(m, tokens, w, L, kv, threads, nullptr, lf.empty() ? nullptr : &logits);
-    std::string cmp_json;
     const std::string cmp = arg(argc, argv, "--compare-logits", "");
+    const bool want_logits = !lf.empty() || !cmp.empty();
+    PplResult r = eval_ppl(m, tokens, w, L, kv, threads, nullptr, want_logits ? &logits : nullptr);
+    std::string cmp_json;
     if (!lf.empty()) {
       std::ofstream o(lf, std::ios::binary);
       o.write(reinterpret_cast<const char*>(logits.data()), (std::streamsize)(logits.size() * sizeof(float)));
     }
     if (!cmp.empty()) cmp_json = compare_llamacpp_logits(cmp, tokens, logits, m.cfg.vocab, L);
-    std::printf("{\"impl\":\"binllm\",\"kv\":\"%s\",\"ctx\":%d,\"threads\":%d,\"simd\":\"%s\",\"corpus_tokens\":%zu,"
+    std::printf("{\"impl\":\"binllm\",\"kv\":\"%s\",\"kv_rotation\":\"%s\",\"ctx\":%d,\"threads\":%d,\"simd\":\"%s\",\"corpus_tokens\":%zu,"
                 "\"windows\":%zu,\"scored\":%lld,\"nll\":%.8f,\"ppl\":%.6f,\"seconds\":%.3f,\"tokens_per_s\":%.2f,"
                 "\"kv_bits_per_scalar\":%.4f%s}\n",
-                arg(argc, argv, "--kv", "fp16").c_str(), L, threads, llmc::simd_path(), tokens.size(), w.size(),
+                arg(argc, argv, "--kv", "fp16").c_str(), arg(argc, argv, "--kv_rotation", "none").c_str(), L, threads, llmc::simd_path(), tokens.size(), w.size(),
                 (long long)r.count, r.nll_sum / r.count, std::exp(r.nll_sum / r.count), r.seconds,
                 (double)w.size() * L / r.seconds, llama_kv_bits_per_scalar(m.cfg, kv, L), cmp_json.c_str());
     return 0;

@@ -202,8 +202,66 @@ double llama_kv_bits_per_scalar(const llmc::LlamaConfig& c, const KvConfig& kv, 
   return 8.0 * llama_kv_bytes(c, kv, L) / (2.0 * c.n_layers * (double)L * c.kv_dim());
 }
 
+int hadamard_key_block(int hd) {
+  if (hd <= 0 || hd % 64 != 0)
+    throw std::invalid_argument("hadamard rotation needs a head width divisible by 64 (got " +
+                                std::to_string(hd) + ")");
+  int n = 64;
+  while (hd % (2 * n) == 0) n *= 2;
+  return n;
+}
+
+int hadamard_value_block(int hd) {
+  hadamard_key_block(hd);  // same precondition
+  return 64;
+}
+
+void hadamard_blocks(float* x, int64_t len, int n) {
+  const float norm = 1.f / std::sqrt((float)n);
+  for (int64_t b = 0; b + n <= len; b += n) {
+    float* p = x + b;
+    for (int h = 1; h < n; h *= 2)
+      for (int i = 0; i < n; i += 2 * h)
+        for (int j = i; j < i + h; j++) {
+          const float a = p[j], c = p[j + h];
+          p[j] = a + c;
+          p[j + h] = a - c;
+        }
+    for (int i = 0; i < n; i++) p[i] *= norm;
+  }
+}
+
+namespace {
+
+void kv_attention_plain(const KvConfig& kv, int layer, const float* q, const float* k,
+                        const float* v, int T, int n_heads, int n_kv, int hd, float* out,
+                        int threads);
+
+}  // namespace
+
 void kv_attention(const KvConfig& kv, int layer, const float* q, const float* k, const float* v,
                   int T, int n_heads, int n_kv, int hd, float* out, int threads) {
+  if (kv.rotation == KvRotation::NONE || is_fp(kv.mode)) {
+    kv_attention_plain(kv, layer, q, k, v, T, n_heads, n_kv, hd, out, threads);
+    return;
+  }
+  // Rotated copies: q (T, n_heads*hd), k and v (T, n_kv*hd); blocks never straddle heads
+  // because both block widths divide hd.
+  const int nk = hadamard_key_block(hd), nv = hadamard_value_block(hd);
+  std::vector<float> qr(q, q + (size_t)T * n_heads * hd), kr(k, k + (size_t)T * n_kv * hd),
+      vr(v, v + (size_t)T * n_kv * hd);
+  hadamard_blocks(qr.data(), (int64_t)qr.size(), nk);
+  hadamard_blocks(kr.data(), (int64_t)kr.size(), nk);
+  hadamard_blocks(vr.data(), (int64_t)vr.size(), nv);
+  kv_attention_plain(kv, layer, qr.data(), kr.data(), vr.data(), T, n_heads, n_kv, hd, out, threads);
+  hadamard_blocks(out, (int64_t)T * n_heads * hd, nv);  // back from the rotated value basis
+}
+
+namespace {
+
+void kv_attention_plain(const KvConfig& kv, int layer, const float* q, const float* k,
+                        const float* v, int T, int n_heads, int n_kv, int hd, float* out,
+                        int threads) {
   const int kd = n_kv * hd, qd = n_heads * hd, group = n_heads / n_kv;
   const bool qjl = kv.mode == KvMode::QJL;
   const CachedSide K = cache_side(kv, k, T, kd, true);
@@ -266,8 +324,45 @@ void kv_attention(const KvConfig& kv, int layer, const float* q, const float* k,
   });
 }
 
+// The reference without rotation (kv_attention_ref applies it around this).
+void kv_attention_ref_plain(const KvConfig& kv, int layer, const double* q, const double* k,
+                            const double* v, int T, int n_heads, int n_kv, int hd, double* out);
+
+// x (rows, width) times the explicit matrix H_n on each block of n columns, in double.
+std::vector<double> hadamard_ref(const double* x, int64_t len, int n) {
+  std::vector<double> y(x, x + len);
+  for (int64_t b = 0; b + n <= len; b += n)
+    for (int i = 0; i < n; i++) {
+      double acc = 0;
+      for (int j = 0; j < n; j++)
+        acc += (__builtin_popcount((unsigned)(i & j)) % 2 ? -1.0 : 1.0) * x[b + j];
+      y[b + i] = acc / std::sqrt((double)n);
+    }
+  return y;
+}
+
+}  // namespace
+
 void kv_attention_ref(const KvConfig& kv, int layer, const double* q, const double* k,
                       const double* v, int T, int n_heads, int n_kv, int hd, double* out) {
+  if (kv.rotation == KvRotation::NONE || is_fp(kv.mode)) {
+    kv_attention_ref_plain(kv, layer, q, k, v, T, n_heads, n_kv, hd, out);
+    return;
+  }
+  const int nk = hadamard_key_block(hd), nv = hadamard_value_block(hd);
+  const int64_t nq = (int64_t)T * n_heads * hd, nkv = (int64_t)T * n_kv * hd;
+  const std::vector<double> qr = hadamard_ref(q, nq, nk), kr = hadamard_ref(k, nkv, nk),
+                            vr = hadamard_ref(v, nkv, nv);
+  std::vector<double> o((size_t)nq);
+  kv_attention_ref_plain(kv, layer, qr.data(), kr.data(), vr.data(), T, n_heads, n_kv, hd, o.data());
+  const std::vector<double> back = hadamard_ref(o.data(), nq, nv);
+  std::copy(back.begin(), back.end(), out);
+}
+
+namespace {
+
+void kv_attention_ref_plain(const KvConfig& kv, int layer, const double* q, const double* k,
+                            const double* v, int T, int n_heads, int n_kv, int hd, double* out) {
   const int kd = n_kv * hd;
   const KvMode m = kv.mode;
   const int G = kv.group;
@@ -376,6 +471,8 @@ void kv_attention_ref(const KvConfig& kv, int layer, const double* q, const doub
     }
   }
 }
+
+}  // namespace
 
 std::vector<PplWindow> ppl_windows(int64_t n, int L, int stride) {
   std::vector<PplWindow> w;

@@ -14,8 +14,16 @@
 
 namespace lm {
 
+// Rotation of each head's q, k and v before a quantised cache stores them (QuaRot-style; what
+// llama.cpp does by default for quantised cache types since its PR 21038): k and q by the same
+// orthonormal Walsh-Hadamard matrix H (so q.k is unchanged), v by H and the attention output by H
+// again (H H = I). It spreads outlier channels over the block, so a block quantiser's scale fits.
+// No effect on fp16/fp32 (as in llama.cpp, which only rotates for quantised types).
+enum class KvRotation { NONE = 0, HADAMARD = 1 };
+
 struct KvConfig {
   KvMode mode = KvMode::INT4;
+  KvRotation rotation = KvRotation::NONE;
   int group = 32;      // intN / kivi channel group, kivi key token block
   int residual = 0;    // R: most recent tokens kept at fp16
   int qjl_dim = 0;     // m of qjl (0 = head_dim)
@@ -39,6 +47,13 @@ void kv_attention(const KvConfig& kv, int layer, const float* q, const float* k,
 // K^(t)_s and V^(t)_s of each s <= t explicitly and applies softmax(q.K^/sqrt(hd)) V^.
 void kv_attention_ref(const KvConfig& kv, int layer, const double* q, const double* k,
                       const double* v, int T, int n_heads, int n_kv, int hd, double* out);
+// Block widths of the Hadamard rotation for head width hd (llama.cpp's choice): keys the largest
+// power of two >= 64 that divides hd, values 64. Throws std::invalid_argument unless hd % 64 == 0.
+int hadamard_key_block(int hd);
+int hadamard_value_block(int hd);
+// In place: each consecutive block of n (a power of two) values of x[0, len) times H_n, the
+// Sylvester Hadamard matrix scaled by 1/sqrt(n) (fast Walsh-Hadamard transform).
+void hadamard_blocks(float* x, int64_t len, int n);
 // The seeded JL projection (m x hd, N(0,1)) of qjl for a layer.
 std::vector<float> qjl_projection(uint64_t seed, int layer, int m, int hd);
 

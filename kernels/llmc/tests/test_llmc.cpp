@@ -65,7 +65,7 @@ Vec fd_grad(const std::function<Vec(const Vec&)>& f, Vec x, const Vec& dout, dou
 // ------------------------------------------------------------------------------------------ GEMM
 TEST(gemm_matches_reference_and_is_bit_identical_across_paths_and_threads) {
   for (auto [M, K, N] :
-       {std::tuple{1, 1, 1}, std::tuple{7, 300, 45}, std::tuple{50, 64, 192}, std::tuple{97, 513, 33}}) {
+       {std::tuple{1, 1, 1}, std::tuple{7, 300, 45}, std::tuple{50, 64, 192}, std::tuple{97, 513, 33}, std::tuple{13, 576, 64}}) {
     auto A = randn((size_t)M * K, 1), B = randn((size_t)K * N, 2), C0 = randn((size_t)M * N, 3);
     std::vector<float> ref = C0;
     gemm_nn_ref(A.data(), B.data(), ref.data(), M, K, N, true);
@@ -82,6 +82,10 @@ TEST(gemm_matches_reference_and_is_bit_identical_across_paths_and_threads) {
         transpose(A.data(), AT.data(), M, K);
         gemm_tn(AT.data(), B.data(), C2.data(), M, K, N, true);
         outs.push_back(C2);
+        std::vector<float> BT((size_t)N * K), C3 = C0;  // gemm_nt on B stored (N,K)
+        transpose(B.data(), BT.data(), K, N);
+        gemm_nt(A.data(), BT.data(), C3.data(), M, K, N, true);
+        outs.push_back(C3);
       }
     }
     for (auto& o : outs) CHECK(same_bits(o, outs[0]));

@@ -294,6 +294,73 @@ double attn_err(const std::string& name, int R, const std::vector<double>& q, co
   return std::sqrt(e / n);
 }
 
+void test_kv_rotation() {
+  // The transform: [1 2 3 4] H_4 = [10 -2 -4 0] / 2 by hand; H H = I; the norm is kept.
+  std::vector<float> x4 = {1, 2, 3, 4};
+  lm::hadamard_blocks(x4.data(), 4, 4);
+  CHECK(x4 == std::vector<float>({5, -1, -2, 0}), "H_4 [1 2 3 4] = [5 -1 -2 0]: %g %g %g %g", x4[0], x4[1], x4[2], x4[3]);
+  std::vector<double> xd = randv(256, 41);
+  std::vector<float> y = tof(xd);
+  lm::hadamard_blocks(y.data(), 256, 128);
+  double n0 = 0, n1 = 0;
+  for (int i = 0; i < 256; i++) { n0 += xd[i] * xd[i]; n1 += (double)y[i] * y[i]; }
+  CHECK(std::fabs(n1 / n0 - 1) < 1e-6, "H_128 keeps the norm: %.9f", n1 / n0);
+  lm::hadamard_blocks(y.data(), 256, 128);
+  CHECK(rel_err(y, xd) < 1e-6, "H_128 H_128 = I: %.3g", rel_err(y, xd));
+  CHECK(lm::hadamard_key_block(64) == 64 && lm::hadamard_key_block(128) == 128 && lm::hadamard_key_block(192) == 64 &&
+            lm::hadamard_value_block(128) == 64, "block widths as llama.cpp picks them");
+  bool threw = false;
+  try { lm::hadamard_key_block(80); } catch (const std::invalid_argument&) { threw = true; }
+  CHECK(threw, "head width 80 is refused");
+
+  // Every format with the rotation against the reference (which rotates with the explicit matrix).
+  const int T = 11, H = 4, G = 2, hd = 64;
+  auto q = randv((size_t)T * H * hd, 42), k = randv((size_t)T * G * hd, 43, 1.0, 0.3), v = randv((size_t)T * G * hd, 44);
+  for (const auto& name : g_modes)
+    for (int R : {0, 3}) {
+      lm::KvConfig kv;
+      kv.mode = lm::kv_mode_from_name(name);
+      kv.rotation = lm::KvRotation::HADAMARD;
+      kv.group = 8;
+      kv.residual = R;
+      kv.seed = 5;
+      std::vector<float> o((size_t)T * H * hd);
+      std::vector<double> r((size_t)T * H * hd);
+      lm::kv_attention(kv, 0, tof(q).data(), tof(k).data(), tof(v).data(), T, H, G, hd, o.data(), 2);
+      lm::kv_attention_ref(kv, 0, q.data(), k.data(), v.data(), T, H, G, hd, r.data());
+      CHECK(rel_err(o, r) < 2e-5, "kv %s+hadamard R=%d vs reference: %.3g", name.c_str(), R, rel_err(o, r));
+    }
+
+  // Why it exists: keys with one outlier channel per head. A block quantiser's scale follows the
+  // outlier and flattens the other channels; rotated, the outlier is spread over the block.
+  const int T2 = 40;
+  auto q2 = randv((size_t)T2 * H * hd, 45), k2 = randv((size_t)T2 * G * hd, 46), v2 = randv((size_t)T2 * G * hd, 47);
+  for (int t = 0; t < T2; t++)
+    for (int g = 0; g < G; g++) k2[((size_t)t * G + g) * hd + 5] = 25.0 + 0.1 * t;
+  auto err = [&](const char* name, lm::KvRotation rot) {
+    lm::KvConfig kv, ex;
+    kv.mode = lm::kv_mode_from_name(name);
+    kv.rotation = rot;
+    ex.mode = lm::KvMode::FP32;
+    std::vector<double> a((size_t)T2 * H * hd), b((size_t)T2 * H * hd);
+    lm::kv_attention_ref(kv, 0, q2.data(), k2.data(), v2.data(), T2, H, G, hd, a.data());
+    lm::kv_attention_ref(ex, 0, q2.data(), k2.data(), v2.data(), T2, H, G, hd, b.data());
+    return rel_err(tof(a), b);
+  };
+  for (const char* name : {"q4_0", "int4"}) {  // (at 2 bits the spread outlier costs more than it saves)
+    const double plain = err(name, lm::KvRotation::NONE), rot = err(name, lm::KvRotation::HADAMARD);
+    CHECK(rot < plain, "%s with an outlier key channel: rotated error %.4f < plain %.4f", name, rot, plain);
+  }
+  // fp16 ignores the rotation (llama.cpp only rotates quantised caches): bit-identical output.
+  lm::KvConfig a16, b16;
+  a16.mode = b16.mode = lm::KvMode::FP16;
+  b16.rotation = lm::KvRotation::HADAMARD;
+  std::vector<float> oa((size_t)T * H * hd), ob((size_t)T * H * hd);
+  lm::kv_attention(a16, 0, tof(q).data(), tof(k).data(), tof(v).data(), T, H, G, hd, oa.data(), 1);
+  lm::kv_attention(b16, 0, tof(q).data(), tof(k).data(), tof(v).data(), T, H, G, hd, ob.data(), 1);
+  CHECK(oa == ob, "fp16 + hadamard == fp16");
+}
+
 void test_kv_order() {
   const int T = 48, H = 4, G = 2, hd = 16;
   auto q = randv((size_t)T * H * hd, 31, 2.0), k = randv((size_t)T * G * hd, 32, 2.0), v = randv((size_t)T * G * hd, 33);
@@ -441,7 +508,8 @@ int main(int argc, char** argv) {
   struct Case { const char* name; void (*fn)(); };
   const Case cases[] = {{"gguf_parse", test_gguf_parse}, {"gguf_errors", test_gguf_errors}, {"layers", test_layers},
                         {"llama_forward", test_llama_forward}, {"tokenizer", test_tokenizer},
-                        {"kv_reference", test_kv_reference}, {"kv_order", test_kv_order},
+                        {"kv_reference", test_kv_reference}, {"kv_rotation", test_kv_rotation},
+                        {"kv_order", test_kv_order},
                         {"qjl_unbiased", test_qjl_unbiased}, {"kv_bytes", test_kv_bytes},
                         {"ppl_windows", test_ppl_windows}};
   bool ran = false;

@@ -16,6 +16,10 @@ void gemm_nn(const float* A, const float* B, float* C, int M, int K, int N, bool
 // without materialising dout^T. The same FMA chain per element as gemm_nn on A^T.
 void gemm_tn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate);
 
+// C[M,N] (+)= A @ B^T with B stored (N,K): a linear layer with PyTorch/GGUF (out, in) weights,
+// y = x W^T. The same FMA chain per element as gemm_nn on B^T (B is transposed while packed).
+void gemm_nt(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate);
+
 // AT[cols,rows] = A[rows,cols]^T (cache-blocked).
 void transpose(const float* A, float* AT, int rows, int cols);
 

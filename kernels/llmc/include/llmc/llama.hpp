@@ -52,12 +52,12 @@ struct LlamaModel {
 // Reads general.architecture == "llama" and its hyper-parameters and dequantises every weight.
 LlamaModel load_llama_gguf(const GgufFile& f);
 
-// SIMD path chosen at run time from CPUID: "avx2+fma" or "scalar".
+// SIMD path of the GEMM, chosen at run time from CPUID (llmc::simd_name()).
 const char* simd_path();
 // Runs fn(begin, end) over [0, n) split in contiguous chunks over `threads` threads.
 void parallel_for(int64_t n, int threads, const std::function<void(int64_t, int64_t)>& fn);
 
-// out (T, N) = x (T, K) . W^T with W (N, K). Each output element is one thread's fixed-order sum.
+// out (T, N) = x (T, K) . W^T with W (N, K): llmc::gemm_nt (bit-identical for any thread count).
 void matmul(float* out, const float* x, const float* w, int T, int K, int N, int threads);
 void matmul_ref(double* out, const double* x, const double* w, int T, int K, int N);
 float dot(const float* a, const float* b, int n);
