@@ -97,7 +97,12 @@ function h1Charts(s: HypothesisSection): Chart[] {
 function h2Charts(s: HypothesisSection): Chart[] {
   const c = s.design.comparisons.find((x) => x.metrics.startsWith('ppl')) ?? s.design.comparisons[0];
   const ratioMargin = Number(s.design.settings.pplRatio ?? (c?.margin ? Math.exp(c.margin) : 1.05));
-  const rows = c ? twoSided(s.tests.rows, c.id) : [];
+  // The verdict's replication unit: with identical seeds (a fixed model and text) the per-window
+  // tests (`<id>@window`) decide, and their CI is the one to draw.
+  const unit = typeof s.verdict?.keyNumbers.unit === 'string' ? s.verdict.keyNumbers.unit : 'seed';
+  const unitRows = c && unit !== 'seed' ? twoSided(s.tests.rows, `${c.id}@${unit}`) : [];
+  const rows = unitRows.length ? unitRows : c ? twoSided(s.tests.rows, c.id) : [];
+  const over = unitRows.length ? `per-${unit}` : 'per-seed';
   const pts = rows.map((t) => ({
     x: numeric(t.grid.ctx) ?? NaN,
     y: t.meanDiff === null ? null : Math.exp(t.meanDiff),
@@ -106,7 +111,14 @@ function h2Charts(s: HypothesisSection): Chart[] {
     n: t.n,
   })).filter((p) => Number.isFinite(p.x));
   const variants = s.design.variants.map((v) => v.name);
-  const ppl = seriesFrom(s.descriptives.rows, 'ppl', 'ctx', { variants, name: (r) => r.variant + (new Set(s.descriptives.rows.map((x) => x.gpu)).size > 1 ? ` · ${r.gpu}` : ''), dashed: (r) => r.variant === s.design.baseline });
+  // Bits per cached scalar (scales and fp16 residual tokens included) at the largest L, in the legend.
+  const bitsAtMaxL = (variant: string): string => {
+    const b = s.descriptives.rows.filter((r) => r.variant === variant && r.metric === 'kv_bits_per_scalar' && r.mean !== null)
+      .sort((x, y) => (numeric(y.point.ctx) ?? 0) - (numeric(x.point.ctx) ?? 0))[0];
+    return b ? ` (${fmtNum(b.mean as number, 3)} b/scalar)` : '';
+  };
+  const multiGpu = new Set(s.descriptives.rows.map((x) => x.gpu)).size > 1;
+  const ppl = seriesFrom(s.descriptives.rows, 'ppl', 'ctx', { variants, name: (r) => r.variant + bitsAtMaxL(r.variant) + (multiGpu ? ` · ${r.gpu}` : ''), dashed: (r) => r.variant === s.design.baseline });
   return [
     {
       svg: lineChart({
@@ -115,12 +127,12 @@ function h2Charts(s: HypothesisSection): Chart[] {
         refLines: [{ value: ratioMargin, label: `margin ×${fmtNum(ratioMargin, 4)}`, style: 'threshold' }, { value: 1, label: 'ratio 1 (no change)', style: 'zero' }],
         bandLabel: '95% CI (two-sided, exp of log CI)',
       }),
-      caption: `exp(mean of per-seed log ppl differences) with its two-sided 95% CI, per context length; non-inferiority needs the one-sided upper bound below ${fmtNum(ratioMargin, 4)}. ${FROM_TESTS}`,
+      caption: `exp(mean of ${over} log ppl differences) with its two-sided 95% CI (n = ${over.slice(4)}s), per context length; non-inferiority needs the one-sided upper bound below ${fmtNum(ratioMargin, 4)}. ${FROM_TESTS}`,
       alt: 'perplexity ratio versus context length',
     },
     {
       svg: lineChart({ title: 'H2 · perplexity vs context length', xLabel: 'context length L', xUnit: 'tokens', yLabel: 'perplexity', yUnit: 'per token', series: ppl.series }),
-      caption: `Perplexity per KV-cache variant (baseline dashed). ${FROM_DESC}`,
+      caption: `Perplexity per KV-cache variant (baseline dashed; bits per cached scalar at the largest L, scales and fp16 residual tokens included). ${FROM_DESC}`,
       alt: 'perplexity versus context length per variant',
     },
   ];
