@@ -20,6 +20,7 @@
 #include "llama_kv.hpp"
 #include "llmc/gguf.hpp"
 #include "llmc/llama.hpp"
+#include "llmc/safetensors.hpp"
 #include "llmc/tokenizer.hpp"
 
 namespace lm {
@@ -247,20 +248,20 @@ void run_llama_cell(binllm::RunContext& ctx) {
     throw binllm::ResourceError("device " + ctx.common.device + ": the CUDA eval path of pretrained Llama models is not built yet; run on cpu");
 
   const std::string model_path = resolve_model(model_arg);
-  if (!exists(model_path)) c.fail(model_key, "'" + model_arg + "': no such file (give a .gguf path or smollm2-135m)");
+  if (!exists(model_path)) c.fail(model_key, "'" + model_arg + "': no such file or folder (give a .gguf path, a Hugging Face Llama folder or smollm2-135m)");
   const std::string corpus_path = resolve_corpus(corpus_arg);
   if (!exists(corpus_path)) c.fail(corpus_key, "'" + corpus_arg + "': no such file or folder (or hamlet / shakespeare)");
 
-  std::unique_ptr<llmc::GgufFile> gf;
-  llmc::LlamaModel model;
-  std::unique_ptr<llmc::BpeTokenizer> tok;
+  llmc::PretrainedLlama pre;  // a .gguf file or a Hugging Face folder (llmc/safetensors.hpp)
   try {
-    gf.reset(new llmc::GgufFile(model_path));
-    model = llmc::load_llama_gguf(*gf);
-    tok.reset(new llmc::BpeTokenizer(*gf));
+    pre = llmc::load_pretrained_llama(model_path);
   } catch (const llmc::GgufError& e) {
     c.fail(model_key, e.what());
+  } catch (const llmc::SafetensorsError& e) {
+    c.fail(model_key, e.what());
   }
+  const llmc::LlamaModel& model = pre.model;
+  const std::unique_ptr<llmc::BpeTokenizer>& tok = pre.tokenizer;
   const llmc::LlamaConfig& mc = model.cfg;
   if ((kv.mode == KvMode::INT8 || kv.mode == KvMode::INT4 || kv.mode == KvMode::INT2 ||
        kv.mode == KvMode::KIVI2 || kv.mode == KvMode::KIVI_BIN) && mc.kv_dim() % kv.group != 0)
@@ -290,9 +291,8 @@ void run_llama_cell(binllm::RunContext& ctx) {
   ctx.emit.metric("n_params", (double)model.n_params(), kvtag);
   ctx.emit.metric("corpus_tokens", (double)tokens.size(), kvtag);
   ctx.emit.metric("simd_avx2", std::string(llmc::simd_path()) == "avx2+fma" ? 1.0 : 0.0, kvtag);
-  // Weights are the GGUF's 4-bit blocks, dequantised exactly; activations and compute fp32.
-  ctx.emit.metric("bits_per_param", 8.0 * (double)(gf->tensors().empty() ? 0 : [&] {
-    double b = 0; for (const auto& t : gf->tensors()) b += (double)t.n_bytes(); return b; }()) / (double)model.n_params(), kvtag);
+  // Weights as stored (GGUF 4-bit blocks, or safetensors F32/BF16), dequantised exactly; compute fp32.
+  ctx.emit.metric("bits_per_param", 8.0 * pre.weight_bytes / (double)model.n_params(), kvtag);
 
   for (auto L64 : contexts) {
     const int L = (int)L64;
@@ -333,9 +333,8 @@ void run_llama_cell(binllm::RunContext& ctx) {
 
 int cmd_tokenize(int argc, char** argv) {
   try {
-    const llmc::GgufFile f(resolve_model(arg(argc, argv, "--model", "smollm2-135m")));
-    const llmc::BpeTokenizer tok(f);
-    const std::vector<int> ids = tok.encode(read_corpus(arg(argc, argv, "--file", "/dev/stdin")));
+    const llmc::PretrainedLlama p = llmc::load_pretrained_llama(resolve_model(arg(argc, argv, "--model", "smollm2-135m")));
+    const std::vector<int> ids = p.tokenizer->encode(read_corpus(arg(argc, argv, "--file", "/dev/stdin")));
     std::string s = "[";
     for (size_t i = 0; i < ids.size(); i++) s += (i ? "," : "") + std::to_string(ids[i]);
     std::printf("%s]\n", s.c_str());
@@ -371,10 +370,9 @@ int cmd_gguf_dump(int argc, char** argv) {
 
 int cmd_llama_eval(int argc, char** argv) {
   try {
-    const llmc::GgufFile f(resolve_model(arg(argc, argv, "--model", "smollm2-135m")));
-    const llmc::LlamaModel m = llmc::load_llama_gguf(f);
-    const llmc::BpeTokenizer tok(f);
-    const std::vector<int> tokens = tok.encode(read_corpus(resolve_corpus(arg(argc, argv, "--file", "hamlet"))));
+    const llmc::PretrainedLlama p = llmc::load_pretrained_llama(resolve_model(arg(argc, argv, "--model", "smollm2-135m")));
+    const llmc::LlamaModel& m = p.model;
+    const std::vector<int> tokens = p.tokenizer->encode(read_corpus(resolve_corpus(arg(argc, argv, "--file", "hamlet"))));
     const int L = std::stoi(arg(argc, argv, "--ctx", "512"));
     const int threads = std::stoi(arg(argc, argv, "--threads", "2"));
     const int chunks = std::stoi(arg(argc, argv, "--chunks", "0"));
