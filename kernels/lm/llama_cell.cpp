@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "llama_kv.hpp"
+#include "params.hpp"
 #include "llmc/gguf.hpp"
 #include "llmc/llama.hpp"
 #include "llmc/safetensors.hpp"
@@ -218,31 +219,34 @@ void run_llama_cell(binllm::RunContext& ctx) {
   auto& c = ctx.cfg;
   const auto t_start = std::chrono::steady_clock::now();
   const int threads = ctx.common.threads;
-  const std::string model_arg = c.has("model") ? c.get_string("model", "smollm2-135m") : c.get_string("checkpoint", "");
-  const char* model_key = c.has("model") ? "model" : "checkpoint";
-  const std::string kv_name = c.get_string("kv", "int4", llama_kv_names());
+  const Params& P = params();  // declared once in params.hpp; defaults of this path passed here
+  const std::string model_arg = P.model.present(c) ? P.model.require(c) : P.checkpoint.get(c, "");
+  const char* model_key = P.model.present(c) ? "model" : "checkpoint";
+  const std::string kv_name = P.kv.get(c);
   KvConfig kv;
   kv.mode = kv_mode_from_name(kv_name);
-  kv.group = (int)c.get_int("kv_group", 32, 2, 4096);
-  kv.residual = (int)c.get_int("kv_residual", 0, 0, 1 << 20);
-  kv.qjl_dim = (int)c.get_int("qjl_dim", 0, 0, 4096);
+  kv.group = (int)P.kv_group.get(c);
+  kv.residual = (int)P.kv_residual.get(c);
+  kv.qjl_dim = (int)P.qjl_dim.get(c, 0);
   kv.seed = ctx.common.seed;
-  const std::vector<int64_t> contexts = c.get_int_list("contexts", {256, 512, 1024}, 2, 1 << 20);
-  const int64_t stride_arg = c.get_int("stride", -1, -1, 1 << 20);
-  const int64_t max_eval = c.get_int("max_eval_tokens", 0, 0, 1LL << 40);
+  const std::vector<int64_t> contexts = P.contexts.get(c, {256, 512, 1024});
+  for (auto L : contexts)
+    if (L < 2) c.fail("contexts", "has " + std::to_string(L) + "; pretrained models need contexts >= 2");
+  const int64_t stride_arg = P.stride.get(c, -1);
+  const int64_t max_eval = P.max_eval_tokens.get(c);
   std::string corpus_arg;
   const char* corpus_key = "corpus";
-  if (c.has("valid_file")) {
-    corpus_arg = c.get_string("valid_file", "");
+  if (P.valid_file.present(c)) {
+    corpus_arg = P.valid_file.get(c, "");
     corpus_key = "valid_file";
   } else {
-    corpus_arg = c.get_string("corpus", "hamlet");
+    corpus_arg = P.corpus.get(c);
   }
   // Accepted for compatibility with the GPT path's config, meaningless here.
-  c.get_string("dataset", "text", {"text"});
-  c.get_string("tokenizer", "model", {"model", "bytes"});
-  c.get_bool("cache", true);
-  c.get_int("eval_batch", 8, 1, 4096);
+  if (P.dataset.get(c, "text") != "text") c.fail("dataset", "must be \"text\" (or absent) with a pretrained model");
+  P.tokenizer.get(c, "model");
+  P.cache.get(c);
+  P.eval_batch.get(c);
   c.reject_unknown();
   if (ctx.common.cuda)
     throw binllm::ResourceError("device " + ctx.common.device + ": the CUDA eval path of pretrained Llama models is not built yet; run on cpu");
