@@ -290,6 +290,32 @@ void test_tiny_folder() {
       CHECK(p.tokenizer->encode(text) == gtok.encode(text), "token ids differ");
       CHECK(std::fabs(8.0 * p.weight_bytes / (double)p.model.n_params() - 32.0) < 1e-9, "F32 weights are 32 bits per param");
     }
+    // tokenizer.json variants: merges as [a, b] pairs (tokenizers >= 0.20), an added special
+    // token, and a TemplateProcessing post-processor that prepends it (BOS).
+    {
+      const std::string hf = dir + "/single";
+      Json tj = Json::parse(read_text(hf + "/tokenizer.json"));
+      Json model = *tj.find("model");
+      Json pairs = Json::array();
+      for (const auto& mg : model.find("merges")->as_array()) {
+        const std::string& m2 = mg.as_string();
+        pairs.push(Json::array({m2.substr(0, m2.find(' ')), m2.substr(m2.find(' ') + 1)}));
+      }
+      model.set("merges", pairs);
+      tj.set("model", model);
+      const int bos = ref.cfg.vocab - 1;  // the last token doubles as the special BOS here
+      const std::string bos_tok = g.get_strings("tokenizer.ggml.tokens")[bos];
+      tj.set("added_tokens", Json::array({Json::object({{"id", bos}, {"content", bos_tok}, {"special", true}})}));
+      tj.set("post_processor", Json::object({{"type", "TemplateProcessing"},
+                                             {"single", Json::array({Json::object({{"SpecialToken", Json::object({{"id", bos_tok}, {"type_id", 0}})}}),
+                                                                     Json::object({{"Sequence", Json::object({{"id", "A"}, {"type_id", 0}})}})})}}));
+      write_text(hf + "/tokenizer.json", tj.dump());
+      const std::unique_ptr<llmc::BpeTokenizer> t = llmc::load_hf_tokenizer(hf);
+      const std::string text = "the theme and then, in 1984: and";
+      std::vector<int> want_ids = {bos};
+      for (int id : gtok.encode(text)) want_ids.push_back(id);
+      CHECK(t->add_bos() && t->bos_id() == bos && t->encode(text) == want_ids, "pairs merges / BOS from TemplateProcessing");
+    }
     // BF16: the folder holds every weight rounded to bf16 (nearest even); loading widens them
     // exactly, so the model equals the GGUF one with its weights rounded in memory, bit for bit.
     const std::string hb = dir + "/bf16";
