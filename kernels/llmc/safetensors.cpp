@@ -182,7 +182,8 @@ std::vector<float> SafetensorsFile::read(const SafeTensor& t) const {
 std::vector<float> SafetensorsFile::read(const std::string& name, const std::vector<int64_t>& shape) const {
   const SafeTensor& t = tensor(name);
   if (t.shape != shape)
-    throw SafetensorsError("safetensors " + path_ + ": tensor '" + name + "' has shape " + shape_str(t.shape) +
+    throw SafetensorsError("safetensors " + path_ + ": tensor '" + name + "' (dtype " + t.dtype + ", byte offset " +
+                           std::to_string(data_offset_ + t.begin) + ") has shape " + shape_str(t.shape) +
                            ", expected " + shape_str(shape));
   return read(t);
 }
