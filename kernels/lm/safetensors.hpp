@@ -1,7 +1,8 @@
 // GPT-2-layout safetensors checkpoints (Hugging Face GPT2LMHeadModel naming, with or without the
 // "transformer." prefix): wte, wpe, h.N.{ln_1, attn.c_attn, attn.c_proj, ln_2, mlp.c_fc,
 // mlp.c_proj}, ln_f, optional lm_head. Conv1D weights are stored (in, out) and transposed here.
-// Supported dtypes: F32, F16, BF16. The number of heads is not in the file: the caller gives it.
+// The container (dtypes F32, F16, BF16; header and bounds checks) is llmc/safetensors.hpp.
+// The number of heads is not in the file: the caller gives it.
 #pragma once
 
 #include <string>

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <unordered_set>
 #include <vector>
 
 namespace binllm {
@@ -259,6 +260,7 @@ class Json {
     }
     Json object(int depth) {
       Json o = Json::object();
+      std::unordered_set<std::string> seen;
       ++pos;  // {
       skip_ws();
       if (pos < s.size() && s[pos] == '}') {
@@ -269,7 +271,17 @@ class Json {
         skip_ws();
         if (pos >= s.size() || s[pos] != '"') fail("expected a string key");
         std::string key = string();
-        if (o.find(key)) fail("duplicate key \"" + key + "\"");
+        // Duplicate keys: a linear scan for small objects, a hash set for large ones (a
+        // tokenizer.json vocabulary has ~50k keys; the scan alone would be quadratic).
+        bool dup;
+        if (o.obj_.size() < 16) {
+          dup = o.find(key) != nullptr;
+        } else {
+          if (seen.empty())
+            for (auto& kv : o.obj_) seen.insert(kv.first);
+          dup = !seen.insert(key).second;
+        }
+        if (dup) fail("duplicate key \"" + key + "\"");
         skip_ws();
         if (pos >= s.size() || s[pos] != ':') fail("expected ':' after key");
         ++pos;

@@ -20,6 +20,11 @@ class GgufFile;
 class BpeTokenizer {
  public:
   explicit BpeTokenizer(const GgufFile& f);
+  // The same tokenizer from its parts (e.g. a Hugging Face tokenizer.json): tokens by id, merges
+  // "left right" by rank, llama.cpp's pre-tokeniser name; `source` names the file in errors
+  // (std::runtime_error for an unsupported pre-tokeniser).
+  BpeTokenizer(std::vector<std::string> tokens, const std::vector<std::string>& merges,
+               const std::string& pre, bool add_bos, int bos_id, const std::string& source);
   std::vector<int> encode(const std::string& text) const;
   std::string decode(const std::vector<int>& ids) const;
   int vocab_size() const { return (int)tokens_.size(); }
@@ -32,6 +37,8 @@ class BpeTokenizer {
 
  private:
   void bpe_piece(const std::string& piece, std::vector<int>& out) const;
+  void init(std::vector<std::string> tokens, const std::vector<std::string>& merges);
+  static bool pre_splits_digits(const std::string& pre, bool* known);
   std::vector<std::string> tokens_;
   std::unordered_map<std::string, int> token_id_;
   std::unordered_map<std::string, int> merge_rank_;  // "left right" -> rank
