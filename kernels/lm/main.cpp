@@ -35,7 +35,7 @@ namespace {
 using binllm::Json;
 using Clock = std::chrono::steady_clock;
 
-const char* kVersion = "0.2.0";
+const char* kVersion = "0.3.0";  // 0.3: Hugging Face folders, kv_rotation, max_windows, evaluation cache
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
