@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "binllm/cache.hpp"
 #include "binllm/protocol.hpp"
 #include "cuda_eval.hpp"
 #include "data.hpp"
@@ -56,38 +57,13 @@ double peak_rss_bytes() {
   return (double)ru.ru_maxrss * 1024.0;  // Linux: kilobytes
 }
 
-uint64_t fnv1a(const void* data, size_t n, uint64_t h = 1469598103934665603ull) {
-  const unsigned char* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; i++) {
-    h ^= p[i];
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-std::string hex64(uint64_t x) {
-  char b[17];
-  std::snprintf(b, sizeof b, "%016llx", (unsigned long long)x);
-  return b;
-}
+using binllm::fnv1a;
+using binllm::hex64;
+using binllm::make_dirs;
 
 bool file_exists(const std::string& p) {
   std::ifstream f(p);
   return (bool)f;
-}
-
-bool make_dirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') cur = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    ::mkdir(cur.c_str(), 0775);
-  }
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 struct TrainCfg {

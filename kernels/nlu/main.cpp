@@ -19,9 +19,11 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "binllm/cache.hpp"
 #include "binllm/params.hpp"
 #include "binllm/protocol.hpp"
 #include "budget.hpp"
@@ -84,29 +86,9 @@ const Params& P() {
   return p;
 }
 
-uint64_t fnv1a(const void* data, size_t n, uint64_t h = 1469598103934665603ull) {
-  const unsigned char* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
-std::string hex64(uint64_t x) {
-  char b[17];
-  std::snprintf(b, sizeof b, "%016llx", (unsigned long long)x);
-  return b;
-}
-bool make_dirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') cur = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    ::mkdir(cur.c_str(), 0775);
-  }
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
+using binllm::fnv1a;
+using binllm::hex64;
+using binllm::make_dirs;
 
 // teacher cache file: magic, n floats, params, 2 doubles (train seconds, tail loss)
 bool save_flat(const std::string& path, const std::vector<float>& v, double t, double loss) {
@@ -296,14 +278,14 @@ void run_cell(binllm::RunContext& ctx) {
         << "|seed=" << seed;
     const std::string ks = key.str();
     std::string path;
-    int lock_fd = -1;
+    std::unique_ptr<binllm::FileLock> lock;
     if (c.cache && !ctx.common.work_dir.empty()) {
       const std::string dir = ctx.common.work_dir + "/nlu-teachers";
       if (make_dirs(dir)) {
         path = dir + "/" + hex64(fnv1a(ks.data(), ks.size())) + ".bin";
-        // siblings training the same teacher wait here instead of training it twice
-        lock_fd = ::open((path + ".lock").c_str(), O_CREAT | O_RDWR, 0664);
-        if (lock_fd >= 0) ::flock(lock_fd, LOCK_EX);
+        // siblings training the same teacher wait here instead of training it twice (SIGTERM
+        // still ends the wait)
+        lock.reset(new binllm::FileLock(path + ".lock", [] { binllm::check_stop(); }));
       } else {
         binllm::log("nlu: cannot create " + dir + "; training without a cache");
       }
@@ -326,7 +308,7 @@ void run_cell(binllm::RunContext& ctx) {
       if (!path.empty() && !save_flat(path, teacher.flat(), teacher_time, teacher_loss))
         binllm::log("nlu: could not write the teacher cache " + path);
     }
-    if (lock_fd >= 0) ::close(lock_fd);  // releases the lock
+    lock.reset();  // releases the lock
     const nlu::EvalResult te = nlu::evaluate_packed(teacher, true, dev, c.eval_batch);
     const nlu::ClassMetrics tm = nlu::class_metrics(te.pred, dev.labels, s.K);
 
