@@ -11,7 +11,7 @@ const program = new Command('binllm')
   .description('Experiment orchestration for the BinaryLLM hypothesis protocol (H1–H6): Temporal workflows run C++/CUDA kernels, metrics land in Postgres, paired tests give verdicts, reports are generated.')
   .showHelpAfterError();
 
-program.command('demo').description('bring the dev stack up (installing/building what is missing), run the quick sweep of H1, H2, H5 and H6, and print where the report and SQL console are')
+program.command('demo').description('bring the dev stack up (installing/building what is missing), run the quick sweep of H1–H6, and print where the report and SQL console are')
   .option('--spec <spec>', 'spec file, preset name or inline JSON', 'quick')
   .action(async (o) => (await import('./commands/demo.ts')).demo({ spec: o.spec }));
 

@@ -1,5 +1,5 @@
 // `binllm demo`: the main job on a fresh machine — bring the stack up (building what is missing),
-// run the quick preset (H1, H2, H5 and H6 on the CPU) through Temporal, and point at the report.
+// run the quick preset (H1–H6 on the CPU) through Temporal, and point at the report.
 import { readTemporalState } from '../stack/temporal.ts';
 import { up } from './stack.ts';
 import { start } from './sweep.ts';

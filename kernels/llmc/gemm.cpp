@@ -200,8 +200,13 @@ void block(const float* A, bool at, const float* B, bool bt, float* C, int M, in
           for (int k = 0; k < kc; k++) pb[(size_t)k * NR + j] = b[k];
         }
       } else if (simd_cols) {
-        for (int k = 0; k < kc; k++)
-          std::memcpy(pb.data() + (size_t)k * NR, B + (size_t)(k0 + k) * N + j0, sizeof(float) * NR);
+        // constant sizes: the copies become two or four vector moves instead of memcpy calls
+        const float* b = B + (size_t)k0 * N + j0;
+        float* d = pb.data();
+        if (NR == 16)
+          for (int k = 0; k < kc; k++) std::memcpy(d + (size_t)k * 16, b + (size_t)k * N, sizeof(float) * 16);
+        else
+          for (int k = 0; k < kc; k++) std::memcpy(d + (size_t)k * 32, b + (size_t)k * N, sizeof(float) * 32);
       }
       for (int i0 = ib; i0 < i_end; i0 += MR) {
         const int rows = std::min(MR, i_end - i0);
