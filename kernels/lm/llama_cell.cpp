@@ -17,6 +17,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cuda_eval.hpp"
 #include "llama_kv.hpp"
 #include "llmc/gguf.hpp"
 #include "llmc/llama.hpp"
@@ -243,8 +244,7 @@ void run_llama_cell(binllm::RunContext& ctx) {
   c.get_bool("cache", true);
   c.get_int("eval_batch", 8, 1, 4096);
   c.reject_unknown();
-  if (ctx.common.cuda)
-    throw binllm::ResourceError("device " + ctx.common.device + ": the CUDA eval path of pretrained Llama models is not built yet; run on cpu");
+  if (ctx.common.cuda) cuda_select_device(ctx);  // exit 3 without a usable GPU (cuda_eval.hpp)
 
   const std::string model_path = resolve_model(model_arg);
   if (!exists(model_path)) c.fail(model_key, "'" + model_arg + "': no such file (give a .gguf path or smollm2-135m)");
@@ -304,10 +304,12 @@ void run_llama_cell(binllm::RunContext& ctx) {
       if (keep < windows.size()) windows.resize(keep);
     }
     const std::string ps = "eval_ctx_" + std::to_string(L);
-    PplResult r = eval_ppl(model, tokens, windows, L, kv, threads, [&](size_t done) {
+    const auto progress = [&](size_t done) {
       binllm::check_stop();
       ctx.emit.progress(ps, (int64_t)done, (int64_t)windows.size());
-    });
+    };
+    PplResult r = ctx.common.cuda ? cuda_eval_ppl(model, tokens, windows, L, kv, ctx.common.cuda_index, progress)
+                                  : eval_ppl(model, tokens, windows, L, kv, threads, progress);
     const double nll = r.count ? r.nll_sum / r.count : NAN;
     const Json tags = Json::object({{"ctx", L}, {"kv", kv_name}});
     ctx.emit.metric("nll", nll, tags);
