@@ -298,6 +298,23 @@ bool cuda_eval_stream(const Model& model, const std::vector<int>& stream, int L,
   return true;
 }
 
+bool cuda_kv_attention(const llmc::LlamaConfig& c, const KvConfig& kv, int layer, const float* q, const float* k,
+                       const float* v, int T, float* out, int device, std::string* err) {
+  LM_CK(cudaSetDevice(device));
+  KvDevice cache;
+  if (!cache.setup(c, kv, T, err)) return false;
+  const size_t nq = (size_t)T * c.n_heads * c.head_dim, nk = (size_t)T * c.kv_dim();
+  Arena A;
+  float *dq, *dk, *dv, *dout;
+  if (!A.alloc(&dq, nq, err) || !A.alloc(&dk, nk, err) || !A.alloc(&dv, nk, err) || !A.alloc(&dout, nq, err)) return false;
+  LM_CK(cudaMemcpy(dq, q, nq * 4, cudaMemcpyHostToDevice));
+  LM_CK(cudaMemcpy(dk, k, nk * 4, cudaMemcpyHostToDevice));
+  LM_CK(cudaMemcpy(dv, v, nk * 4, cudaMemcpyHostToDevice));
+  if (!cache.attend(layer, dq, dk, dv, T, dout, err) || !dev::sync("kv attention", err)) return false;
+  LM_CK(cudaMemcpy(out, dout, nq * 4, cudaMemcpyDeviceToHost));
+  return true;
+}
+
 bool cuda_eval_ppl(const llmc::LlamaModel& m, const std::vector<int>& tokens, const std::vector<PplWindow>& windows,
                    int L, const KvConfig& kv, int device, const std::function<void(size_t)>& progress,
                    PplResult* out, std::string* err, std::vector<float>* first_logits) {

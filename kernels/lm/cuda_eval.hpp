@@ -40,6 +40,12 @@ bool cuda_eval_ppl(const llmc::LlamaModel& m, const std::vector<int>& tokens, co
                    int L, const KvConfig& kv, int device, const std::function<void(size_t done)>& progress,
                    PplResult* out, std::string* err, std::vector<float>* first_logits = nullptr);
 
+// One layer's attention with the KV cache in format kv on device `device`, on host arrays: q
+// (T, n_heads*hd), k, v (T, kv_dim) -> out (T, n_heads*hd); lm::kv_attention's semantics. For the
+// tests that compare the device with the CPU layer by layer on the same inputs.
+bool cuda_kv_attention(const llmc::LlamaConfig& c, const KvConfig& kv, int layer, const float* q, const float* k,
+                       const float* v, int T, float* out, int device, std::string* err);
+
 // For a cell on cuda:N: probes the device and records it in ctx.device (before ctx.start());
 // binllm::ResourceError (exit 3) when there is none or this build has no CUDA.
 inline void cuda_select_device(binllm::RunContext& ctx) {

