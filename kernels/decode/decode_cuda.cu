@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "binllm/errors.hpp"
+#include "cuda/cuda_probe.cuh"
 #include "decode_cuda.hpp"
 
 namespace decode {
@@ -803,19 +804,13 @@ class GpuBenchImpl : public GpuBench {
 }  // namespace
 
 GpuDevice GpuBench::probe(int device_index) {
-  int n = 0;
-  cudaError_t e = cudaGetDeviceCount(&n);
-  if (e != cudaSuccess || n == 0)
-    throw binllm::ResourceError(std::string("no CUDA device: ") + (e != cudaSuccess ? cudaGetErrorString(e) : "none found"));
-  if (device_index >= n)
-    throw binllm::ResourceError("device: cuda:" + std::to_string(device_index) + " requested, " + std::to_string(n) +
-                                " CUDA device(s) present");
-  cudaDeviceProp p;
-  DK(cudaGetDeviceProperties(&p, device_index));
-  DK(cudaSetDevice(device_index));
+  // The shared probe (device count, index, a test launch for this build's architectures).
+  llmc::cuda::DeviceInfo info;
+  std::string err;
+  if (!llmc::cuda::probe(device_index, &info, &err)) throw binllm::ResourceError("device: " + err);
   GpuDevice d;
-  d.name = p.name;
-  d.cc = std::to_string(p.major) + "." + std::to_string(p.minor);
+  d.name = info.name;
+  d.cc = info.cc;
   char bus[64];
   DK(cudaDeviceGetPCIBusId(bus, sizeof bus, device_index));
   d.pci_bus = bus;

@@ -1,25 +1,31 @@
-// CUDA evaluation path of the LM kernel: the forward pass of lm::eval_forward (model.cpp) with
-// the same quantized KV cache, on one GPU. Plain kernels, one per operation, mirroring the CPU
-// reference; the quantizers and the exp/GELU are the very same functions (kvquant.hpp,
-// lm_math.hpp, compiled __host__ __device__). Summation orders differ from the CPU (tiled matmul,
-// warp reductions), so results agree within a tolerance, not bit for bit: the test
-// (tests/test_cuda.cu) requires |nll_gpu - nll_cpu| <= 1e-3 * nll_cpu for every KV setting.
-//
-// Build: nvcc -c -I kernels/common/include -I kernels/lm cuda_eval.cu (sm_80 / sm_90).
+// CUDA evaluation paths of the LM kernel (cuda_eval.hpp) on the shared device layers
+// (kernels/llmc/cuda). Here: only what is the LM's own, its KV-cache formats on the device.
+//   GPT: the forward of lm::eval_forward (model.cpp); K/V quantised in place on the packed qkv
+//     with the kvquant.hpp functions, bin's running scales as per-query multipliers.
+//   Llama: llmc::cuda::DeviceLlama with a per-layer attention hook that builds the cached K/V of
+//     the window in the format kv (cuda_eval_kv.hpp units, one thread each) and attends with
+//     llmc::cuda::attention (online softmax, no cap on L).
+// Summation orders differ from the CPU (tiled matmul, online softmax), so results agree within
+// a tolerance, not bit for bit (tests/test_cuda.cu, tests/test_cuda_llama.cu).
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "cuda/layers.cuh"
+#include "cuda/llama.cuh"
 #include "cuda_eval.hpp"
+#include "cuda_eval_kv.hpp"
 #include "kvquant.hpp"
-#include "lm_math.hpp"
 #include "model.hpp"
 
 namespace lm {
 namespace {
+
+namespace dev = llmc::cuda;
 
 #define LM_CK(call)                                                               \
   do {                                                                            \
@@ -30,72 +36,30 @@ namespace {
     }                                                                             \
   } while (0)
 
-__global__ void k_embed(float* x, const int* tok, const float* wte, const float* wpe, int BT, int T,
-                        int C) {
-  const long i = (long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= (long)BT * C) return;
-  const int r = (int)(i / C), c = (int)(i % C);
-  x[i] = wte[(size_t)tok[r] * C + c] + wpe[(size_t)(r % T) * C + c];
-}
+inline unsigned blocks(int64_t n, int th) { return (unsigned)((n + th - 1) / th); }
 
-// One warp per row.
-__global__ void k_layernorm(float* out, const float* inp, const float* w, const float* b, int N,
-                            int C) {
-  const int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
-  const int lane = threadIdx.x % 32;
-  if (row >= N) return;
-  const float* x = inp + (size_t)row * C;
-  float s = 0.f;
-  for (int i = lane; i < C; i += 32) s += x[i];
-  for (int o = 16; o > 0; o /= 2) s += __shfl_xor_sync(0xffffffffu, s, o);
-  const float m = s / C;
-  float v = 0.f;
-  for (int i = lane; i < C; i += 32) {
-    const float d = x[i] - m;
-    v += d * d;
+// Device allocations freed together.
+struct Arena {
+  std::vector<void*> bufs;
+  ~Arena() {
+    for (void* p : bufs) cudaFree(p);
   }
-  for (int o = 16; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffu, v, o);
-  const float rs = 1.0f / sqrtf(v / C + 1e-5f);
-  float* y = out + (size_t)row * C;
-  for (int i = lane; i < C; i += 32) y[i] = (rs * (x[i] - m)) * w[i] + b[i];
-}
-
-// out[N,OC] = inp[N,K] @ W[OC,K]^T (+ bias). 16x16 shared-memory tiles.
-constexpr int TS = 16;
-__global__ void k_linear(float* out, const float* inp, const float* W, const float* bias, int N,
-                         int K, int OC) {
-  __shared__ float As[TS][TS + 1];
-  __shared__ float Ws[TS][TS + 1];
-  const int n = blockIdx.y * TS + threadIdx.y;
-  const int o = blockIdx.x * TS + threadIdx.x;
-  const int wo = blockIdx.x * TS + threadIdx.y;  // W row loaded by this thread
-  float acc = 0.f;
-  for (int k0 = 0; k0 < K; k0 += TS) {
-    const int k = k0 + threadIdx.x;
-    As[threadIdx.y][threadIdx.x] = (n < N && k < K) ? inp[(size_t)n * K + k] : 0.f;
-    Ws[threadIdx.y][threadIdx.x] = (wo < OC && k < K) ? W[(size_t)wo * K + k] : 0.f;
-    __syncthreads();
-#pragma unroll
-    for (int kk = 0; kk < TS; kk++) acc = fmaf(As[threadIdx.y][kk], Ws[threadIdx.x][kk], acc);
-    __syncthreads();
+  template <class P>
+  bool alloc(P** ptr, size_t count, std::string* err) {
+    void* p = nullptr;
+    LM_CK(cudaMalloc(&p, std::max<size_t>(count * sizeof(P), 4)));
+    bufs.push_back(p);
+    *ptr = static_cast<P*>(p);
+    return true;
   }
-  if (n < N && o < OC) out[(size_t)n * OC + o] = acc + (bias ? bias[o] : 0.f);
-}
+};
 
-__global__ void k_add(float* x, const float* y, long n) {
-  const long i = (long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < n) x[i] += y[i];
-}
-
-__global__ void k_gelu(float* x, long n) {
-  const long i = (long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < n) x[i] = gelu_f(x[i]);
-}
+// ---------------------------------------------------------------- GPT: K/V formats in place
 
 __global__ void k_kv_fp16(float* qkv, int BT, int C) {
-  const long i = (long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= (long)BT * 2 * C) return;
-  const long r = i / (2 * C), c = i % (2 * C);
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= (int64_t)BT * 2 * C) return;
+  const int64_t r = i / (2 * C), c = i % (2 * C);
   float* p = qkv + r * 3 * C + C + c;
   *p = round_fp16(*p);
 }
@@ -103,16 +67,16 @@ __global__ void k_kv_fp16(float* qkv, int BT, int C) {
 // One thread per (row, group) of the K | V part.
 __global__ void k_kv_int(float* qkv, int BT, int C, int G, int bits) {
   const int ng = 2 * C / G;
-  const long i = (long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= (long)BT * ng) return;
-  const long r = i / ng, g = i % ng;
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= (int64_t)BT * ng) return;
+  const int64_t r = i / ng, g = i % ng;
   quant_group_int(qkv + r * 3 * C + C + g * G, G, bits);
 }
 
 // One thread per (sequence, channel of K | V): running per-channel scale along t, signs.
 __global__ void k_kv_bin(float* qkv, float* kscale, float* vscale, int B, int T, int C) {
-  const long i = (long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= (long)B * 2 * C) return;
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= (int64_t)B * 2 * C) return;
   const int b = (int)(i / (2 * C)), c = (int)(i % (2 * C));
   float* sc = c < C ? kscale : vscale;
   const int cc = c < C ? c : c - C;
@@ -125,234 +89,167 @@ __global__ void k_kv_bin(float* qkv, float* kscale, float* vscale, int B, int T,
   }
 }
 
-// One warp per query (b, h, t); scores in shared memory (T floats per warp).
-constexpr int ATT_WARPS = 4;
-__global__ void k_attention(float* out, const float* qkv, const float* kscale, const float* vscale,
-                            int B, int T, int C, int NH) {
-  extern __shared__ float sh[];
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const long q_id = (long)blockIdx.x * ATT_WARPS + warp;
-  if (q_id >= (long)B * NH * T) return;
-  const int t = (int)(q_id % T);
-  const int h = (int)((q_id / T) % NH);
-  const int b = (int)(q_id / ((long)T * NH));
-  const int hs = C / NH;
-  const float scl = 1.0f / sqrtf((float)hs);
-  float* a = sh + (size_t)warp * T;
-  const size_t C3 = 3 * (size_t)C;
-  const float* q = qkv + ((size_t)b * T + t) * C3 + h * hs;
-  const float* ks = kscale ? kscale + ((size_t)b * T + t) * C + h * hs : nullptr;
-  float mx = -1e30f;
-  for (int s = lane; s <= t; s += 32) {
-    const float* k = qkv + ((size_t)b * T + s) * C3 + C + h * hs;
-    float d = 0.f;
-    for (int i = 0; i < hs; i++) d = fmaf(ks ? q[i] * ks[i] : q[i], k[i], d);
-    d *= scl;
-    a[s] = d;
-    mx = fmaxf(mx, d);
-  }
-  for (int o = 16; o > 0; o /= 2) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
-  float sum = 0.f;
-  for (int s = lane; s <= t; s += 32) {
-    const float e = fexp(a[s] - mx);
-    a[s] = e;
-    sum += e;
-  }
-  for (int o = 16; o > 0; o /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, o);
-  __syncwarp();
-  const float inv = 1.0f / sum;
-  float* o_ = out + ((size_t)b * T + t) * C + h * hs;
-  const float* vs = vscale ? vscale + ((size_t)b * T + t) * C + h * hs : nullptr;
-  for (int i = lane; i < hs; i += 32) {
-    float acc = 0.f;
-    for (int s = 0; s <= t; s++) acc = fmaf(a[s] * inv, qkv[((size_t)b * T + s) * C3 + 2 * C + h * hs + i], acc);
-    o_[i] = vs ? acc * vs[i] : acc;
-  }
-}
-
-// One warp per row: nll = logsumexp(logits) - logits[target] (double output).
-__global__ void k_nll(double* nll, unsigned char* hit, const float* logits, const int* targets,
-                      int N, int V) {
-  const int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
-  const int lane = threadIdx.x % 32;
-  if (row >= N) return;
-  const float* l = logits + (size_t)row * V;
-  float mx = -3.4e38f;
-  for (int i = lane; i < V; i += 32) mx = fmaxf(mx, l[i]);
-  for (int o = 16; o > 0; o /= 2) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
-  double s = 0.0;
-  for (int i = lane; i < V; i += 32) s += (double)fexp(l[i] - mx);
-  for (int o = 16; o > 0; o /= 2) s += __shfl_xor_sync(0xffffffffu, s, o);
-  if (lane == 0) {
-    nll[row] = (double)mx + log(s) - (double)l[targets[row]];
-    hit[row] = l[targets[row]] == mx ? 1 : 0;
-  }
-}
-
-inline unsigned blocks(long n, int th) { return (unsigned)((n + th - 1) / th); }
-
-// Runs the forward for B sequences of T tokens already on the device.
-struct Runner {
+// Runs the GPT forward for B sequences of T tokens already on the device.
+struct GptRunner {
   const Model& m;
   const EvalOptions& opt;
   int B, T;
-  float *params, *x, *ln, *qkv, *atty, *tmp, *fch, *ks, *vs, *logits;
-  int *tok, *tgt;
-  double* nll;
-  unsigned char* hit;
-  std::vector<void*> bufs;  // freed in the destructor
-  Runner(const Model& m_, const EvalOptions& o, int B_, int T_) : m(m_), opt(o), B(B_), T(T_) {}
-  ~Runner() {
-    for (void* p : bufs) cudaFree(p);
-  }
-  Runner(const Runner&) = delete;
-  Runner& operator=(const Runner&) = delete;
+  Arena A;
+  float* params = nullptr;  // the flat ParamLayout buffer
+  float *x, *ln, *qkv, *atty, *tmp, *fch, *ks, *vs, *logits;  // (B*T, C | 3C | 4C | V)
+  int *tok, *tgt;                                             // (B*T)
+  double* nll;                                                // (B*T)
+  unsigned char* hit;                                         // (B*T)
+  GptRunner(const Model& m_, const EvalOptions& o, int B_, int T_) : m(m_), opt(o), B(B_), T(T_) {}
 
-  template <class P>
-  bool alloc(P** ptr, size_t bytes, std::string* err) {
-    void* p = nullptr;
-    LM_CK(cudaMalloc(&p, std::max<size_t>(bytes, 4)));
-    bufs.push_back(p);
-    *ptr = static_cast<P*>(p);
-    return true;
-  }
   bool setup(std::string* err) {
     const size_t C = m.shape.d_model, V = m.shape.vocab, BT = (size_t)B * T;
-    if (!alloc(&params, m.params.size() * 4, err) || !alloc(&x, BT * C * 4, err) ||
-        !alloc(&ln, BT * C * 4, err) || !alloc(&qkv, BT * 3 * C * 4, err) ||
-        !alloc(&atty, BT * C * 4, err) || !alloc(&tmp, BT * C * 4, err) ||
-        !alloc(&fch, BT * 4 * C * 4, err) || !alloc(&ks, BT * C * 4, err) ||
-        !alloc(&vs, BT * C * 4, err) || !alloc(&logits, BT * V * 4, err) ||
-        !alloc(&tok, BT * 4, err) || !alloc(&tgt, BT * 4, err) || !alloc(&nll, BT * 8, err) ||
-        !alloc(&hit, BT, err))
+    if (!A.alloc(&params, m.params.size(), err) || !A.alloc(&x, BT * C, err) || !A.alloc(&ln, BT * C, err) ||
+        !A.alloc(&qkv, BT * 3 * C, err) || !A.alloc(&atty, BT * C, err) || !A.alloc(&tmp, BT * C, err) ||
+        !A.alloc(&fch, BT * 4 * C, err) || !A.alloc(&ks, BT * C, err) || !A.alloc(&vs, BT * C, err) ||
+        !A.alloc(&logits, BT * V, err) || !A.alloc(&tok, BT, err) || !A.alloc(&tgt, BT, err) ||
+        !A.alloc(&nll, BT, err) || !A.alloc(&hit, BT, err))
       return false;
     LM_CK(cudaMemcpy(params, m.params.data(), m.params.size() * 4, cudaMemcpyHostToDevice));
     return true;
   }
-  void linear(float* out, const float* in, size_t w_off, long b_off, int N, int K, int OC) {
-    dim3 th(TS, TS), gr(blocks(OC, TS), blocks(N, TS));
-    k_linear<<<gr, th>>>(out, in, params + w_off, b_off >= 0 ? params + b_off : nullptr, N, K, OC);
-  }
+
   // Forward of the batch whose tokens are in tok[0 .. Bc*T); logits (and nll when with_nll).
   bool forward(int Bc, bool with_nll, std::string* err) {
     const ModelShape& s = m.shape;
-    const ParamLayout& P = m.L;
-    const int C = s.d_model, V = s.vocab, NH = s.n_heads;
-    const int BT = Bc * T;
-    const int wpb = 8;  // warps per block for row kernels
-    k_embed<<<blocks((long)BT * C, 256), 256>>>(x, tok, params + P.wte, params + P.wpe, BT, T, C);
+    const int C = s.d_model, V = s.vocab, NH = s.n_heads, BT = Bc * T;
+    const float eps = 1e-5f;
+    dev::embedding(x, tok, params + m.L.wte, params + m.L.wpe, BT, T, C);  // x (BT, C)
     for (int l = 0; l < s.n_layers; l++) {
-      k_layernorm<<<blocks(BT, wpb), 32 * wpb>>>(ln, x, params + P.ln1w + (size_t)l * C,
-                                                 params + P.ln1b + (size_t)l * C, BT, C);
-      linear(qkv, ln, P.qkvw + (size_t)l * 3 * C * C, (long)(P.qkvb + (size_t)l * 3 * C), BT, C, 3 * C);
+      const BlockParams P = block_params(m.L, s, params, l);
+      dev::layernorm(ln, x, P.ln1w, P.ln1b, BT, C, eps);
+      dev::matmul(qkv, ln, P.qkvw, P.qkvb, BT, C, 3 * C);  // qkv (BT, 3C)
       const bool bin = opt.kv == KvMode::BIN;
       switch (opt.kv) {
-        case KvMode::FP32: break;
-        case KvMode::FP16: k_kv_fp16<<<blocks((long)BT * 2 * C, 256), 256>>>(qkv, BT, C); break;
+        case KvMode::FP16: k_kv_fp16<<<blocks((int64_t)BT * 2 * C, 256), 256>>>(qkv, BT, C); break;
         case KvMode::INT8:
         case KvMode::INT4:
         case KvMode::INT2:
-          k_kv_int<<<blocks((long)BT * 2 * C / opt.kv_group, 128), 128>>>(qkv, BT, C, opt.kv_group,
-                                                                          kv_bits(opt.kv));
+          k_kv_int<<<blocks((int64_t)BT * 2 * C / opt.kv_group, 128), 128>>>(qkv, BT, C, opt.kv_group, kv_bits(opt.kv));
           break;
-        case KvMode::BIN: k_kv_bin<<<blocks((long)Bc * 2 * C, 128), 128>>>(qkv, ks, vs, Bc, T, C); break;
+        case KvMode::BIN: k_kv_bin<<<blocks((int64_t)Bc * 2 * C, 128), 128>>>(qkv, ks, vs, Bc, T, C); break;
+        default: break;  // fp32
       }
-      const size_t shmem = (size_t)ATT_WARPS * T * sizeof(float);
-      k_attention<<<blocks((long)Bc * NH * T, ATT_WARPS), 32 * ATT_WARPS, shmem>>>(
-          atty, qkv, bin ? ks : nullptr, bin ? vs : nullptr, Bc, T, C, NH);
-      linear(tmp, atty, P.attprojw + (size_t)l * C * C, (long)(P.attprojb + (size_t)l * C), BT, C, C);
-      k_add<<<blocks((long)BT * C, 256), 256>>>(x, tmp, (long)BT * C);
-      k_layernorm<<<blocks(BT, wpb), 32 * wpb>>>(ln, x, params + P.ln2w + (size_t)l * C,
-                                                 params + P.ln2b + (size_t)l * C, BT, C);
-      linear(fch, ln, P.fcw + (size_t)l * 4 * C * C, (long)(P.fcb + (size_t)l * 4 * C), BT, C, 4 * C);
-      k_gelu<<<blocks((long)BT * 4 * C, 256), 256>>>(fch, (long)BT * 4 * C);
-      linear(tmp, fch, P.fcprojw + (size_t)l * C * 4 * C, (long)(P.fcprojb + (size_t)l * C), BT, 4 * C, C);
-      k_add<<<blocks((long)BT * C, 256), 256>>>(x, tmp, (long)BT * C);
+      const dev::AttentionArgs a = gpt_attention_args(atty, qkv, ks, vs, bin, Bc, T, C, NH);  // atty (BT, C)
+      if (!dev::attention(a, err)) return false;
+      dev::matmul(tmp, atty, P.attprojw, P.attprojb, BT, C, C);
+      dev::add(x, tmp, (int64_t)BT * C);
+      dev::layernorm(ln, x, P.ln2w, P.ln2b, BT, C, eps);
+      dev::matmul(fch, ln, P.fcw, P.fcb, BT, C, 4 * C);  // fch (BT, 4C)
+      dev::gelu(fch, (int64_t)BT * 4 * C);
+      dev::matmul(tmp, fch, P.fcprojw, P.fcprojb, BT, 4 * C, C);
+      dev::add(x, tmp, (int64_t)BT * C);
     }
-    k_layernorm<<<blocks(BT, wpb), 32 * wpb>>>(ln, x, params + P.lnfw, params + P.lnfb, BT, C);
-    linear(logits, ln, s.tied ? P.wte : P.lmw, -1, BT, C, V);
-    if (with_nll) k_nll<<<blocks(BT, wpb), 32 * wpb>>>(nll, hit, logits, tgt, BT, V);
-    LM_CK(cudaGetLastError());
-    LM_CK(cudaDeviceSynchronize());
-    return true;
+    dev::layernorm(ln, x, params + m.L.lnfw, params + m.L.lnfb, BT, C, eps);
+    dev::matmul(logits, ln, params + (s.tied ? m.L.wte : m.L.lmw), nullptr, BT, C, V);  // (BT, V)
+    if (with_nll) dev::nll_rows(nll, hit, logits, tgt, BT, V);
+    return dev::sync("gpt forward", err);
   }
 };
 
-bool check_shared(int T, int device, std::string* err) {
-  int maxsh = 0;
-  LM_CK(cudaDeviceGetAttribute(&maxsh, cudaDevAttrMaxSharedMemoryPerBlock, device));
-  if ((size_t)ATT_WARPS * T * sizeof(float) > (size_t)maxsh) {
-    if (err) *err = "context " + std::to_string(T) + " too long for the attention kernel's shared memory";
-    return false;
-  }
-  return true;
+// ---------------------------------------------------------------- Llama: KV formats per layer
+
+// half = kv_half(x), base = x
+__global__ void k_kv_copy(KvMode mode, const float* x, int64_t n, float* half, float* base) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  half[i] = kv_half(mode, x[i]);
+  base[i] = x[i];
 }
+
+__global__ void k_kv_units(KvSidePlan p, const float* x, int T, int kd, long units, float* base, float* mul, float* add) {
+  const long u = (long)blockIdx.x * blockDim.x + threadIdx.x;
+  if (u < units) kv_side_unit(p, u, x, T, kd, base, mul, add);
+}
+
+// k (T, nkv, hd) -> sgn (T, nkv, m), norm (T, nkv); P (m, hd)
+__global__ void k_qjl_keys(const float* k, const float* P, int T, int nkv, int m, int hd, float* sgn, float* norm) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= (int64_t)T * nkv) return;
+  qjl_key_unit(k + i * hd, P, m, hd, sgn + i * m, norm + i);
+}
+
+// q (T, nh, hd) -> qp (T, nh, m)
+__global__ void k_qjl_queries(const float* q, const float* P, int T, int nh, int m, int hd, float* qp) {
+  const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= (int64_t)T * nh) return;
+  qjl_query_unit(q + i * hd, P, m, hd, qp + i * m);
+}
+
+// The device buffers of one layer's cached K and V over a window of up to L tokens.
+struct KvDevice {
+  KvConfig kv;
+  int nh = 0, nkv = 0, hd = 0, m = 0;
+  Arena A;
+  float *half[2], *base[2], *mul[2], *add[2];  // (L, kd) per side (0 = K, 1 = V)
+  float *P = nullptr;                          // (n_layers, m, hd) qjl projections
+  float *sgn = nullptr, *norm = nullptr, *qp = nullptr;  // (L, nkv, m), (L, nkv), (L, nh, m)
+
+  bool setup(const llmc::LlamaConfig& c, const KvConfig& k, int L, std::string* err) {
+    kv = k;
+    nh = c.n_heads;
+    nkv = c.n_kv_heads;
+    hd = c.head_dim;
+    const size_t n = (size_t)L * c.kv_dim();
+    for (int s = 0; s < 2; s++)
+      if (!A.alloc(&half[s], n, err) || !A.alloc(&base[s], n, err) || !A.alloc(&mul[s], n, err) ||
+          !A.alloc(&add[s], n, err))
+        return false;
+    if (kv.mode != KvMode::QJL) return true;
+    m = kv.qjl_dim > 0 ? kv.qjl_dim : hd;
+    std::vector<float> all;
+    for (int l = 0; l < c.n_layers; l++) {
+      const std::vector<float> p = qjl_projection(kv.seed, l, m, hd);
+      all.insert(all.end(), p.begin(), p.end());
+    }
+    if (!A.alloc(&P, all.size(), err) || !A.alloc(&sgn, (size_t)L * nkv * m, err) ||
+        !A.alloc(&norm, (size_t)L * nkv, err) || !A.alloc(&qp, (size_t)L * nh * m, err))
+      return false;
+    LM_CK(cudaMemcpy(P, all.data(), all.size() * 4, cudaMemcpyHostToDevice));
+    return true;
+  }
+
+  // The hook of DeviceLlama::forward: lm::kv_attention on the device.
+  bool attend(int layer, const float* q, const float* k, const float* v, int T, float* out, std::string* err) {
+    const int kd = nkv * hd;
+    const int64_t n = (int64_t)T * kd;
+    KvLayerBuffers B;
+    for (int s = 0; s < 2; s++) {
+      const KvSidePlan p{kv.mode, kv.group, kv.residual, s == 0};
+      const float* x = s ? v : k;
+      k_kv_copy<<<blocks(n, 256), 256>>>(kv.mode, x, n, half[s], base[s]);
+      const long units = kv_side_units(p, T, kd);
+      if (units > 0) k_kv_units<<<blocks(units, 64), 64>>>(p, x, T, kd, units, base[s], mul[s], add[s]);
+      B.half[s] = half[s];
+      B.base[s] = base[s];
+      B.mul[s] = mul[s];
+      B.add[s] = add[s];
+    }
+    if (kv.mode == KvMode::QJL) {
+      const float* Pl = P + (size_t)layer * m * hd;
+      k_qjl_keys<<<blocks((int64_t)T * nkv, 64), 64>>>(k, Pl, T, nkv, m, hd, sgn, norm);
+      k_qjl_queries<<<blocks((int64_t)T * nh, 64), 64>>>(q, Pl, T, nh, m, hd, qp);
+      B.sgn = sgn;
+      B.norm = norm;
+      B.qp = qp;
+      B.m = m;
+    }
+    const dev::AttentionArgs a = kv_layer_args(kv.mode, kv.group, kv.residual, B, q, out, T, nh, nkv, hd);
+    return dev::attention(a, err);
+  }
+};
 
 }  // namespace
 
-std::vector<std::string> cuda_built_ccs() {
-  std::vector<std::string> out;
-#ifdef BINLLM_CUDA_ARCHS
-  std::string s = BINLLM_CUDA_ARCHS;
-#else
-  std::string s = "80,90";
-#endif
-  size_t p = 0;
-  while (p < s.size()) {
-    size_t q = s.find(',', p);
-    if (q == std::string::npos) q = s.size();
-    std::string a = s.substr(p, q - p);
-    // "90" / "90-real" -> "9.0"
-    std::string d;
-    for (char ch : a)
-      if (ch >= '0' && ch <= '9') d += ch;
-      else break;
-    if (d.size() >= 2) out.push_back(d.substr(0, d.size() - 1) + "." + d.substr(d.size() - 1));
-    p = q + 1;
-  }
-  return out;
-}
-
-__global__ void k_probe(int* x) { *x = 42; }
-
-bool cuda_probe(int index, CudaInfo* info, std::string* err) {
-  int n = 0;
-  cudaError_t e = cudaGetDeviceCount(&n);
-  if (e != cudaSuccess || n == 0) {
-    if (err) *err = std::string("no CUDA device available (") + cudaGetErrorString(e) + ")";
-    return false;
-  }
-  if (index >= n) {
-    if (err) *err = "cuda:" + std::to_string(index) + " requested but only " + std::to_string(n) + " device(s)";
-    return false;
-  }
-  LM_CK(cudaSetDevice(index));
-  cudaDeviceProp p;
-  LM_CK(cudaGetDeviceProperties(&p, index));
-  if (info) {
-    info->name = p.name;
-    info->cc = std::to_string(p.major) + "." + std::to_string(p.minor);
-  }
-  int* d = nullptr;
-  LM_CK(cudaMalloc(&d, sizeof(int)));
-  k_probe<<<1, 1>>>(d);
-  cudaError_t ke = cudaGetLastError();
-  if (ke == cudaSuccess) ke = cudaDeviceSynchronize();
-  cudaFree(d);
-  if (ke != cudaSuccess) {
-    if (err) *err = std::string("cannot run on ") + p.name + " (cc " + std::to_string(p.major) + "." +
-                    std::to_string(p.minor) + "): " + cudaGetErrorString(ke);
-    return false;
-  }
-  return true;
-}
-
-bool cuda_eval_logits(const Model& model, const std::vector<int>& inputs, int B, int T,
-                      const EvalOptions& opt, int device, std::vector<float>* logits,
-                      std::string* err) {
+bool cuda_eval_logits(const Model& model, const std::vector<int>& inputs, int B, int T, const EvalOptions& opt,
+                      int device, std::vector<float>* logits, std::string* err) {
   LM_CK(cudaSetDevice(device));
-  if (!check_shared(T, device, err)) return false;
-  Runner r(model, opt, B, T);
+  GptRunner r(model, opt, B, T);
   if (!r.setup(err)) return false;
   LM_CK(cudaMemcpy(r.tok, inputs.data(), (size_t)B * T * 4, cudaMemcpyHostToDevice));
   if (!r.forward(B, false, err)) return false;
@@ -361,15 +258,13 @@ bool cuda_eval_logits(const Model& model, const std::vector<int>& inputs, int B,
   return true;
 }
 
-bool cuda_eval_stream(const Model& model, const std::vector<int>& stream, int L, int batch,
-                      const EvalOptions& opt, int device, double* nll_out, long* count,
-                      std::string* err, long* hits) {
+bool cuda_eval_stream(const Model& model, const std::vector<int>& stream, int L, int batch, const EvalOptions& opt,
+                      int device, double* nll_out, long* count, std::string* err, long* hits) {
   LM_CK(cudaSetDevice(device));
-  if (!check_shared(L, device, err)) return false;
   const long nw = stream.size() > 1 ? ((long)stream.size() - 1) / L : 0;
   // larger batches on the GPU: the result does not depend on the batch composition
   const int Bmax = (int)std::max<long>(1, std::min<long>(nw, std::max(batch, 64)));
-  Runner r(model, opt, Bmax, L);
+  GptRunner r(model, opt, Bmax, L);
   if (!r.setup(err)) return false;
   std::vector<int> in, tg;
   std::vector<double> nll;
@@ -400,6 +295,98 @@ bool cuda_eval_stream(const Model& model, const std::vector<int>& stream, int L,
   if (count) *count = n;
   if (hits) *hits = nh;
   if (nll_out) *nll_out = n ? total / n : 0.0;
+  return true;
+}
+
+bool cuda_kv_attention(const llmc::LlamaConfig& c, const KvConfig& kv, int layer, const float* q, const float* k,
+                       const float* v, int T, float* out, int device, std::string* err) {
+  LM_CK(cudaSetDevice(device));
+  KvDevice cache;
+  if (!cache.setup(c, kv, T, err)) return false;
+  const size_t nq = (size_t)T * c.n_heads * c.head_dim, nk = (size_t)T * c.kv_dim();
+  Arena A;
+  float *dq, *dk, *dv, *dout;
+  if (!A.alloc(&dq, nq, err) || !A.alloc(&dk, nk, err) || !A.alloc(&dv, nk, err) || !A.alloc(&dout, nq, err)) return false;
+  LM_CK(cudaMemcpy(dq, q, nq * 4, cudaMemcpyHostToDevice));
+  LM_CK(cudaMemcpy(dk, k, nk * 4, cudaMemcpyHostToDevice));
+  LM_CK(cudaMemcpy(dv, v, nk * 4, cudaMemcpyHostToDevice));
+  if (!cache.attend(layer, dq, dk, dv, T, dout, err) || !dev::sync("kv attention", err)) return false;
+  LM_CK(cudaMemcpy(out, dout, nq * 4, cudaMemcpyDeviceToHost));
+  return true;
+}
+
+bool cuda_eval_ppl(const llmc::LlamaModel& m, const std::vector<int>& tokens, const std::vector<PplWindow>& windows,
+                   int L, const KvConfig& kv, int device, const std::function<void(size_t)>& progress,
+                   PplResult* out, std::string* err, std::vector<float>* first_logits) {
+  using Clock = std::chrono::steady_clock;
+  const llmc::LlamaConfig& c = m.cfg;
+  for (const PplWindow& w : windows)
+    if (w.start < 0 || w.start + L > (int64_t)tokens.size() || w.first_target < 1 || w.first_target >= L) {
+      if (err) *err = "window at " + std::to_string(w.start) + " does not fit the " + std::to_string(tokens.size()) + " tokens";
+      return false;
+    }
+  for (int t : tokens)
+    if (t < 0 || t >= c.vocab) {
+      if (err) *err = "token id " + std::to_string(t) + " outside the vocabulary";
+      return false;
+    }
+  LM_CK(cudaSetDevice(device));
+  dev::DeviceLlama model;
+  if (!model.load(m, L, err)) return false;
+  KvDevice cache;
+  if (!cache.setup(c, kv, L, err)) return false;
+  dev::DeviceAttentionFn attn;
+  if (kv.mode != KvMode::FP32)  // fp32: exact attention, as eval_ppl
+    attn = [&](int layer, const float* q, const float* k, const float* v, int T, float* o, std::string* e) {
+      return cache.attend(layer, q, k, v, T, o, e);
+    };
+  const int chunk = 256;  // logits rows at a time: (chunk, vocab)
+  Arena A;
+  int *dtok, *dtgt;
+  float *hidden, *logits;
+  double* dnll;
+  unsigned char* dhit;
+  if (!A.alloc(&dtok, L, err) || !A.alloc(&dtgt, chunk, err) || !A.alloc(&hidden, (size_t)L * c.d_model, err) ||
+      !A.alloc(&logits, (size_t)chunk * c.vocab, err) || !A.alloc(&dnll, chunk, err) || !A.alloc(&dhit, chunk, err))
+    return false;
+  PplResult r;
+  std::vector<double> nll(chunk);
+  std::vector<unsigned char> hit(chunk);
+  for (size_t wi = 0; wi < windows.size(); wi++) {
+    const PplWindow& w = windows[wi];
+    const auto t0 = Clock::now();
+    LM_CK(cudaMemcpy(dtok, tokens.data() + w.start, (size_t)L * 4, cudaMemcpyHostToDevice));
+    if (!model.forward(dtok, L, attn, hidden, err)) return false;
+    double wsum = 0;
+    int wcount = 0;
+    // Logit row j (position j) predicts the token at j + 1; targets first_target .. L-1.
+    for (int j0 = w.first_target - 1; j0 < L - 1; j0 += chunk) {
+      const int n = std::min(chunk, L - 1 - j0);
+      LM_CK(cudaMemcpy(dtgt, tokens.data() + w.start + j0 + 1, (size_t)n * 4, cudaMemcpyHostToDevice));
+      model.logits(hidden, j0, n, logits);
+      dev::nll_rows(dnll, dhit, logits, dtgt, n, c.vocab);
+      if (!dev::sync("logits", err)) return false;
+      LM_CK(cudaMemcpy(nll.data(), dnll, (size_t)n * 8, cudaMemcpyDeviceToHost));
+      LM_CK(cudaMemcpy(hit.data(), dhit, (size_t)n, cudaMemcpyDeviceToHost));
+      if (first_logits && wi == 0) {
+        const size_t at = first_logits->size();
+        first_logits->resize(at + (size_t)n * c.vocab);
+        LM_CK(cudaMemcpy(first_logits->data() + at, logits, (size_t)n * c.vocab * 4, cudaMemcpyDeviceToHost));
+      }
+      for (int i = 0; i < n; i++) {
+        wsum += nll[i];
+        r.hits += hit[i];
+      }
+      wcount += n;
+    }
+    r.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    r.nll_sum += wsum;
+    r.count += wcount;
+    r.window_nll.push_back(wcount ? wsum / wcount : 0.0);
+    r.window_start.push_back(w.start);
+    if (progress) progress(wi + 1);
+  }
+  *out = r;
   return true;
 }
 

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "binllm/cache.hpp"
+#include "cuda_eval.hpp"
 #include "llama_kv.hpp"
 #include "params.hpp"
 #include "llmc/core.hpp"
@@ -173,21 +174,23 @@ std::string compare_llamacpp_logits(const std::string& path, const std::vector<i
 // With a pretrained model and a fixed text, every format except qjl gives the same result for
 // every seed: the cells of seeds 2.. of such a variant replay the first one's evaluation instead
 // of recomputing it. The key holds everything the result depends on: the build, the model's and
-// the text's bytes, the kv settings, L and the exact windows, and the seed only where it is used.
+// the text's bytes, the kv settings, L and the exact windows, and the seed only where it is used;
+// and the device (cpu + SIMD path, or the GPU's name and compute capability), since rounding
+// differs between them and a quantised cache turns rounding-level differences into visible ones.
 struct EvalKey {
   std::string text;  // the full key (stored in the entry and compared on read: no collisions)
   std::string path;  // <dir>/<hash>
 };
 
 EvalKey eval_key(const std::string& dir, uint64_t model_hash, uint64_t text_hash, const std::string& kv_name,
-                 const KvConfig& kv, int L, const std::vector<PplWindow>& windows) {
+                 const KvConfig& kv, int L, const std::vector<PplWindow>& windows, const std::string& device) {
   uint64_t wh = 1469598103934665603ull;
   for (const auto& w : windows) {
     wh = binllm::fnv1a(&w.start, sizeof w.start, wh);
     wh = binllm::fnv1a(&w.first_target, sizeof w.first_target, wh);
   }
   std::ostringstream k;
-  k << "llama-eval-v1|build=" << BINLLM_BUILD_HASH << "|model=" << binllm::hex64(model_hash)
+  k << "llama-eval-v1|build=" << BINLLM_BUILD_HASH << "|device=" << device << "|model=" << binllm::hex64(model_hash)
     << "|text=" << binllm::hex64(text_hash) << "|kv=" << kv_name << "|group=" << kv.group
     << "|residual=" << kv.residual << "|qjl_dim=" << kv.qjl_dim << "|rotation=" << (int)kv.rotation
     << "|seed=" << (kv.mode == KvMode::QJL ? std::to_string(kv.seed) : "-") << "|L=" << L
@@ -343,8 +346,7 @@ void run_llama_cell(binllm::RunContext& ctx) {
   const bool use_cache = P.cache.get(c);
   P.eval_batch.get(c);
   c.reject_unknown();
-  if (ctx.common.cuda)
-    throw binllm::ResourceError("device " + ctx.common.device + ": the CUDA eval path of pretrained Llama models is not built yet; run on cpu");
+  if (ctx.common.cuda) cuda_select_device(ctx);  // exit 3 without a usable GPU (cuda_eval.hpp)
 
   const std::string model_path = resolve_model(model_arg);
   if (!exists(model_path)) c.fail(model_key, "'" + model_arg + "': no such file or folder (give a .gguf path, a Hugging Face Llama folder or smollm2-135m)");
@@ -377,6 +379,8 @@ void run_llama_cell(binllm::RunContext& ctx) {
   }
   const std::vector<int> tokens = tok->encode(text);
   std::string cache_dir;
+  const std::string device_key = ctx.common.cuda ? "cuda:" + ctx.device.name + ":" + ctx.device.cc
+                                                 : std::string("cpu:") + llmc::simd_path();
   uint64_t model_hash = 0;
   const uint64_t text_hash = binllm::fnv1a(tokens.data(), tokens.size() * sizeof(int));
   if (use_cache && !ctx.common.work_dir.empty()) {
@@ -391,7 +395,8 @@ void run_llama_cell(binllm::RunContext& ctx) {
       c.fail("contexts", "has " + std::to_string(L) + " > the model's context_length " + std::to_string(mc.ctx_train));
     if ((int64_t)tokens.size() < 2 * L)
       c.fail(corpus_key, "tokenises to " + std::to_string(tokens.size()) + " tokens, fewer than 2 x context " + std::to_string(L));
-    if (stride_arg > L) c.fail("stride", "= " + std::to_string(stride_arg) + " exceeds context " + std::to_string(L));
+    if (stride_arg >= L)  // a window scores its last S targets; the first token has no prediction
+      c.fail("stride", "= " + std::to_string(stride_arg) + " must be below context " + std::to_string(L));
   }
   ctx.start();
   binllm::log("lm: " + model_path + ": llama " + std::to_string(mc.n_layers) + " layers, d " + std::to_string(mc.d_model) +
@@ -416,18 +421,20 @@ void run_llama_cell(binllm::RunContext& ctx) {
     }
     if (max_windows > 0) windows = spread(windows, (size_t)max_windows);
     const std::string ps = "eval_ctx_" + std::to_string(L);
+    const auto progress = [&](size_t done) {
+      binllm::check_stop();
+      ctx.emit.progress(ps, (int64_t)done, (int64_t)windows.size());
+    };
     PplResult r;
     bool reused = false;
     auto evaluate = [&] {
-      r = eval_ppl(model, tokens, windows, L, kv, threads, [&](size_t done) {
-        binllm::check_stop();
-        ctx.emit.progress(ps, (int64_t)done, (int64_t)windows.size());
-      });
+      r = ctx.common.cuda ? cuda_eval_ppl(model, tokens, windows, L, kv, ctx.common.cuda_index, progress)
+                          : eval_ppl(model, tokens, windows, L, kv, threads, progress);
     };
     if (cache_dir.empty()) {
       evaluate();
     } else {
-      const EvalKey key = eval_key(cache_dir, model_hash, text_hash, kv_name, kv, L, windows);
+      const EvalKey key = eval_key(cache_dir, model_hash, text_hash, kv_name, kv, L, windows, device_key);
       // Held while computing: a cell with the same key waits here, then reads the entry.
       int polls = 0;
       binllm::FileLock lock(key.path + ".lock", [&] {

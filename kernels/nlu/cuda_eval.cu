@@ -1,6 +1,9 @@
 // CUDA evaluation of the packed NLU encoder (see cuda_eval.hpp). Plain kernels, one thread per
 // output element, each summing over k in ascending order like the CPU path; BitLinear rows are
-// read as packed sign bits and multiplied with int8 activations in int32.
+// read as packed sign bits and multiplied with int8 activations in int32. The residual add and
+// GELU are the shared llmc::cuda layers; LayerNorm, attention (bidirectional, key padding) and
+// the linears stay here: they reproduce the CPU's sequential order of operations, which the
+// shared warp-reduced LayerNorm and the causal attention do not.
 #include "cuda_eval.hpp"
 
 #include <cuda_fp16.h>
@@ -10,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "cuda/layers.cuh"
 #include "llmc/math.hpp"
 #include "llmc/quant.hpp"
 
@@ -198,14 +202,6 @@ __global__ void k_attention(float* out, const float* qkv, const int* lens, int B
   for (int i = 0; i < hs; i++) o[i] /= z;
 }
 
-__global__ void k_gelu(float* x, size_t n) {
-  const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < n) x[i] = llmc::gelu_f(x[i]);
-}
-__global__ void k_add(float* x, const float* y, size_t n) {
-  const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < n) x[i] = __fadd_rn(x[i], y[i]);
-}
 // pooled (B,C): first token, or the mean over lens[b] tokens
 __global__ void k_pool(float* p, const float* x, const int* lens, int B, int T, int C, int mean) {
   const int idx = blockIdx.x * blockDim.x + threadIdx.x;
@@ -256,60 +252,6 @@ bool upload_table(Arena& A, const PackedTable& t, DLinear* D, std::string* err) 
 }
 
 }  // namespace
-
-std::vector<std::string> cuda_built_ccs() {
-  std::vector<std::string> out;
-#ifdef BINLLM_CUDA_ARCHS
-  std::string s = BINLLM_CUDA_ARCHS;
-#else
-  std::string s = "80,90";
-#endif
-  size_t p = 0;
-  while (p < s.size()) {
-    size_t q = s.find(',', p);
-    if (q == std::string::npos) q = s.size();
-    std::string d;
-    for (char ch : s.substr(p, q - p))
-      if (ch >= '0' && ch <= '9') d += ch;
-      else break;
-    if (d.size() >= 2) out.push_back(d.substr(0, d.size() - 1) + "." + d.substr(d.size() - 1));
-    p = q + 1;
-  }
-  return out;
-}
-
-__global__ void k_probe(int* x) { *x = 42; }
-
-bool cuda_probe(int index, CudaInfo* info, std::string* err) {
-  int n = 0;
-  cudaError_t e = cudaGetDeviceCount(&n);
-  if (e != cudaSuccess || n == 0) {
-    if (err) *err = std::string("no CUDA device available (") + cudaGetErrorString(e) + ")";
-    return false;
-  }
-  if (index >= n) {
-    if (err) *err = "cuda:" + std::to_string(index) + " requested but only " + std::to_string(n) + " device(s)";
-    return false;
-  }
-  NLU_CK(cudaSetDevice(index));
-  cudaDeviceProp p;
-  NLU_CK(cudaGetDeviceProperties(&p, index));
-  if (info) {
-    info->name = p.name;
-    info->cc = std::to_string(p.major) + "." + std::to_string(p.minor);
-  }
-  int* d = nullptr;
-  NLU_CK(cudaMalloc(&d, sizeof(int)));
-  k_probe<<<1, 1>>>(d);
-  cudaError_t ke = cudaGetLastError();
-  if (ke == cudaSuccess) ke = cudaDeviceSynchronize();
-  cudaFree(d);
-  if (ke != cudaSuccess) {
-    if (err) *err = std::string("cannot run on ") + p.name + ": " + cudaGetErrorString(ke);
-    return false;
-  }
-  return true;
-}
 
 bool cuda_eval_logits(const PackedEncoder& pe, const int* ids, const int* lens, int n, int batch, int device,
                       std::vector<float>* logits, std::string* err) {
@@ -383,12 +325,12 @@ bool cuda_eval_logits(const PackedEncoder& pe, const int* ids, const int* lens, 
       block(D, kQkv, qkv, ln, R);
       k_attention<<<grid((size_t)B * s.NH * T), 256>>>(atty, qkv, dlens, B, T, C, s.NH);
       block(D, kProj, tmp, atty, R);
-      k_add<<<grid((size_t)R * C), 256>>>(x, tmp, (size_t)R * C);
+      llmc::cuda::add(x, tmp, (int64_t)R * C);
       k_layernorm<<<grid(R), 256>>>(ln, x, D.ln2w, D.ln2b, R, C);
       block(D, kFc, h, ln, R);
-      k_gelu<<<grid((size_t)R * F), 256>>>(h, (size_t)R * F);
+      llmc::cuda::gelu(h, (int64_t)R * F);
       block(D, kFcProj, tmp, h, R);
-      k_add<<<grid((size_t)R * C), 256>>>(x, tmp, (size_t)R * C);
+      llmc::cuda::add(x, tmp, (int64_t)R * C);
     }
     k_layernorm<<<grid(R), 256>>>(ln, x, lnfw, lnfb, R, C);
     k_pool<<<grid((size_t)B * C), 256>>>(pooled, ln, dlens, B, T, C, s.mean_pool ? 1 : 0);

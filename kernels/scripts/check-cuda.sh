@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiles every kernels/**/*.cu with nvcc -c for sm_80 and sm_90 (and sm_100 when this nvcc
-# lists it), with the include dirs of the CMake build. Fails if any compile fails.
+# lists it), with the include dirs of the CMake build (llmc/cuda headers as "cuda/<name>.cuh"). Fails if any compile fails.
 #
 # nvcc: $NVCC, else `nvcc` on PATH, else exit 0 with "nvcc not found, skipped"
 # (exit 1 instead when BINLLM_REQUIRE_NVCC=1).
@@ -34,7 +34,7 @@ for f in "${files[@]}"; do
   rel=${f#"$kernels"/}
   for a in $archs; do
     if "$nvcc" -c -std=c++17 -O3 --expt-relaxed-constexpr -DBINLLM_WITH_CUDA=1 \
-        -I"$kernels/common/include" -I"$kernels/llmc/include" -I"$(dirname "$f")" \
+        -I"$kernels/common/include" -I"$kernels/llmc/include" -I"$kernels/llmc" -I"$(dirname "$f")" \
         -gencode "arch=compute_$a,code=sm_$a" -o "$out/x.o" "$f" 2> "$out/log"; then
       echo "ok    sm_$a  $rel"
     else
