@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "util.hpp"
 #include "cuda/cuda_probe.cuh"
 #include "cuda_eval_kv.hpp"
 #include "llama_kv.hpp"
@@ -31,33 +32,7 @@
 
 namespace {
 
-int g_fail = 0;
-#define CHECK(cond, ...)               \
-  do {                                 \
-    if (!(cond)) {                     \
-      std::printf("  FAIL: ");         \
-      std::printf(__VA_ARGS__);        \
-      std::printf("\n");               \
-      g_fail++;                        \
-    }                                  \
-  } while (0)
 
-std::vector<double> randv(size_t n, uint64_t seed, double scale = 1.0, double offset = 0.0) {
-  std::vector<double> v(n);
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (auto& x : v) {
-    s ^= s << 13; s ^= s >> 7; s ^= s << 17;
-    x = offset + scale * ((double)(s >> 11) / 9007199254740992.0 * 2 - 1);
-  }
-  return v;
-}
-std::vector<float> tof(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
-// max |a-b| / (1 + max |b|)
-double rel_err(const std::vector<float>& a, const std::vector<double>& b) {
-  double m = 0, mb = 0;
-  for (size_t i = 0; i < a.size(); i++) { m = std::fmax(m, std::fabs(a[i] - b[i])); mb = std::fmax(mb, std::fabs(b[i])); }
-  return m / (1 + mb);
-}
 
 void test_arch_list() {
   using llmc::cuda::parse_arch_list;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "util.hpp"
 #include "binllm/json.hpp"
 #include "gguf_writer.hpp"
 #include "llmc/gguf.hpp"
@@ -30,23 +31,8 @@ namespace {
 
 using binllm::Json;
 
-int g_fail = 0;
-#define CHECK(cond, ...)                                          \
-  do {                                                            \
-    if (!(cond)) {                                                \
-      std::fprintf(stderr, "  FAIL %s:%d: ", __FILE__, __LINE__); \
-      std::fprintf(stderr, __VA_ARGS__);                          \
-      std::fprintf(stderr, "\n");                                 \
-      g_fail++;                                                   \
-    }                                                             \
-  } while (0)
 
-std::string tmpdir(const std::string& name) {
-  const char* t = std::getenv("TMPDIR");
-  const std::string d = std::string(t ? t : "/tmp") + "/lm_hf_tests_" + std::to_string(::getpid()) + "/" + name;
-  std::system(("rm -rf '" + d + "' && mkdir -p '" + d + "'").c_str());
-  return d;
-}
+std::string tmpdir(const std::string& name) { return scratch_dir("lm_hf_tests", name); }
 
 void write_text(const std::string& path, const std::string& s) {
   std::ofstream f(path, std::ios::binary);

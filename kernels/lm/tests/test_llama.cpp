@@ -11,6 +11,7 @@
 #include <vector>
 #include <unistd.h>
 
+#include "util.hpp"
 #include "gguf_writer.hpp"
 #include "llama_kv.hpp"
 #include "llmc/gguf.hpp"
@@ -19,41 +20,12 @@
 
 namespace {
 
-int g_fail = 0;
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      std::fprintf(stderr, "  FAIL %s:%d: ", __FILE__, __LINE__); \
-      std::fprintf(stderr, __VA_ARGS__);                   \
-      std::fprintf(stderr, "\n");                          \
-      g_fail++;                                            \
-    }                                                      \
-  } while (0)
 
 std::string tmpdir() {
-  const char* t = std::getenv("TMPDIR");
-  std::string d = std::string(t ? t : "/tmp") + "/lm_llama_tests_" + std::to_string(::getpid());
-  std::system(("mkdir -p '" + d + "'").c_str());
+  static const std::string d = scratch_dir("lm_llama_tests");  // once per process
   return d;
 }
 
-std::vector<double> randv(size_t n, uint64_t seed, double scale = 1.0, double offset = 0.0) {
-  std::vector<double> v(n);
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (auto& x : v) {
-    s ^= s << 13; s ^= s >> 7; s ^= s << 17;
-    x = offset + scale * ((double)(s >> 11) / 9007199254740992.0 * 2 - 1);
-  }
-  return v;
-}
-std::vector<float> tof(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
-std::vector<double> tod(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
-// max |a-b| / (1 + max |b|)
-double rel_err(const std::vector<float>& a, const std::vector<double>& b) {
-  double m = 0, mb = 0;
-  for (size_t i = 0; i < a.size(); i++) { m = std::max(m, std::fabs(a[i] - b[i])); mb = std::max(mb, std::fabs(b[i])); }
-  return m / (1 + mb);
-}
 
 std::string expect_error(const std::string& path) {
   try {

@@ -8,22 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "util.hpp"
 #include "../data.hpp"
 #include "../model.hpp"
 #include "../safetensors.hpp"
 
 using namespace lm;
 
-static int g_fail = 0;
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      std::fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      std::fprintf(stderr, __VA_ARGS__);                   \
-      std::fprintf(stderr, "\n");                          \
-      g_fail++;                                            \
-    }                                                      \
-  } while (0)
 
 static std::vector<float> randvec(size_t n, Rng& r, float sd = 1.f) {
   std::vector<float> v(n);
