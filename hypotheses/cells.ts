@@ -25,23 +25,34 @@ function cartesian(axes: Array<[string, Array<number | string>]>): Array<Record<
   );
 }
 
-/** Variant-major order: sibling cells of one seed (e.g. bin-kv and int4) run apart, so the second
- * finds the trained model the first cached instead of training it concurrently. */
+/** Diagonal order over (variant × grid point) groups and seeds: cell k of diagonal d is group k with
+ * seed d − k, so neighbouring cells (which run at the same time on a multi-slot worker) differ in
+ * both variant and seed. Both kernel caches then see their entry computed before it is needed
+ * instead of twice at once: the lm GPT path shares a trained model between the variants of one
+ * seed, the pretrained path shares an evaluation between the seeds of a deterministic variant.
+ * GPUs are innermost (other queues). */
 export function expandHypothesisCells(spec: SweepSpec, h: HypothesisId): Cell[] {
   const def = HYPOTHESES[h];
   if (!def.kernel) return [];
   const grid = spec.grid[h] ?? def.grid;
-  const cells: Cell[] = [];
+  const groups: Array<{ variant: string; params: Record<string, unknown> }> = [];
   for (const variant of spec.variants[h] ?? def.defaultVariants) {
     const v = def.variants[variant];
     const axes = Object.entries(grid).filter(([axis]) => !(v.excludeAxes ?? []).includes(axis));
     for (const point of cartesian(axes)) {
       const params = { ...def.defaultParams, ...(spec.datasets[h] ?? {}), ...(spec.params[h] ?? {}), ...v.params, ...point };
       if (v.gridConstraint && !v.gridConstraint.holds({ ...(spec.inputShapes[h] ?? {}), ...params })) continue;
-      for (const seed of spec.seeds) {
-        for (const gpu of spec.gpus) {
-          cells.push({ hypothesis: h, index: cells.length, kernel: def.kernel, variant, seed, gpu, queue: queueFor(gpu), params });
-        }
+      groups.push({ variant, params });
+    }
+  }
+  const cells: Cell[] = [];
+  const S = spec.seeds.length;
+  for (let d = 0; d < groups.length + S - 1; d++) {
+    for (let k = Math.max(0, d - S + 1); k <= Math.min(d, groups.length - 1); k++) {
+      const { variant, params } = groups[k];
+      const seed = spec.seeds[d - k];
+      for (const gpu of spec.gpus) {
+        cells.push({ hypothesis: h, index: cells.length, kernel: def.kernel, variant, seed, gpu, queue: queueFor(gpu), params });
       }
     }
   }
