@@ -25,9 +25,9 @@ function cartesian(axes: Array<[string, Array<number | string>]>): Array<Record<
   );
 }
 
-/** Diagonal order over (variant × grid point) groups and seeds: cell k of diagonal d is group k with
- * seed d − k, so neighbouring cells (which run at the same time on a multi-slot worker) differ in
- * both variant and seed. Both kernel caches then see their entry computed before it is needed
+/** Diagonal order over (variant × grid point) groups and seeds: diagonal d holds group k with seed
+ * d − k, k descending, so neighbouring cells (which run at the same time on a multi-slot worker)
+ * differ in both variant and seed (all but the first two, which share seed 1). Both kernel caches then see their entry computed before it is needed
  * instead of twice at once: the lm GPT path shares a trained model between the variants of one
  * seed, the pretrained path shares an evaluation between the seeds of a deterministic variant.
  * GPUs are innermost (other queues). */
@@ -48,7 +48,7 @@ export function expandHypothesisCells(spec: SweepSpec, h: HypothesisId): Cell[] 
   const cells: Cell[] = [];
   const S = spec.seeds.length;
   for (let d = 0; d < groups.length + S - 1; d++) {
-    for (let k = Math.max(0, d - S + 1); k <= Math.min(d, groups.length - 1); k++) {
+    for (let k = Math.min(d, groups.length - 1); k >= Math.max(0, d - S + 1); k--) {
       const { variant, params } = groups[k];
       const seed = spec.seeds[d - k];
       for (const gpu of spec.gpus) {

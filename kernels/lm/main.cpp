@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -310,10 +311,15 @@ void run_cell(binllm::RunContext& ctx) {
         << "|" << data_key << "|seed=" << seed;
     const std::string ks = key.str();
     std::string cache_path;
+    std::unique_ptr<binllm::FileLock> lock;  // siblings training the same model wait for it
     if (use_cache && !ctx.common.work_dir.empty()) {
       const std::string dir = ctx.common.work_dir + "/lm-models";
-      if (make_dirs(dir)) cache_path = dir + "/" + hex64(fnv1a(ks.data(), ks.size())) + ".bin";
-      else binllm::log("lm: cannot create " + dir + "; training without a cache");
+      if (make_dirs(dir)) {
+        cache_path = dir + "/" + hex64(fnv1a(ks.data(), ks.size())) + ".bin";
+        lock.reset(new binllm::FileLock(cache_path + ".lock", [] { binllm::check_stop(); }));
+      } else {
+        binllm::log("lm: cannot create " + dir + "; training without a cache");
+      }
     }
     std::vector<double> meta;
     bool loaded = false;
@@ -336,6 +342,7 @@ void run_cell(binllm::RunContext& ctx) {
       if (!cache_path.empty() && !lm::save_model(cache_path, model, {train_loss, tt}))
         binllm::log("lm: could not write the model cache " + cache_path);
     }
+    lock.reset();
     ctx.emit.metric("model_cached", loaded ? 1.0 : 0.0, kvtag);
     if (tc.steps > 0) ctx.emit.metric("train_loss_final", train_loss, kvtag);
   }
