@@ -33,7 +33,7 @@ export function cellKey(c: CellKeyInput): string {
 
 /** Key and input fingerprints of a cell (the hypothesis definition's `pathParams` name its inputs). */
 export async function cellIdentity(cell: Cell, kernelVersion: string): Promise<{ key: string; inputs: Record<string, InputFingerprint> }> {
-  const inputs = await fingerprintInputs(cell.params, HYPOTHESES[cell.hypothesis].pathParams);
+  const inputs = await fingerprintInputs(cell.params, HYPOTHESES[cell.hypothesis].pathParams, cell.kernel);
   const key = cellKey({ kernel: cell.kernel, kernelVersion, variant: cell.variant, params: cell.params, seed: cell.seed, gpu: cell.gpu, inputs });
   return { key, inputs };
 }

