@@ -127,7 +127,7 @@ function h2Charts(s: HypothesisSection): Chart[] {
         refLines: [{ value: ratioMargin, label: `margin ×${fmtNum(ratioMargin, 4)}`, style: 'threshold' }, { value: 1, label: 'ratio 1 (no change)', style: 'zero' }],
         bandLabel: '95% CI (two-sided, exp of log CI)',
       }),
-      caption: `exp(mean of ${over} log ppl differences) with its two-sided 95% CI (n = ${over.slice(4)}s), per context length; non-inferiority needs the one-sided upper bound below ${fmtNum(ratioMargin, 4)}. ${FROM_TESTS}`,
+      caption: `exp(mean of ${over} log ppl differences) with its two-sided 95% CI (n = ${over.slice(4)}s), per context length; non-inferiority needs the one-sided upper bound below ${fmtNum(ratioMargin, 4)}. ${unitRows.length ? `From the paired-t-two-sided rows of stat_tests for ${c?.id}@${unit} (mean of per-${unit} differences, two-sided 95% CI); the verdict uses the one-sided tests in the table.` : FROM_TESTS}`,
       alt: 'perplexity ratio versus context length',
     },
     {

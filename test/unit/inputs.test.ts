@@ -158,8 +158,9 @@ test('a named input (H2 corpus: hamlet) is fingerprinted as the file it resolves
   process.env.BINLLM_MODELS_VENV = venv;
   try {
     writeFileSync(file, 'To be, or not to be');
-    const spec = validateSweepSpec({ hypotheses: ['H2'], seeds: [1], datasets: { H2: { model: 'smollm2-135m', corpus: 'hamlet' } } }).spec!;
-    const [cell] = expandHypothesisCells(spec, 'H2');
+    const spec = validateSweepSpec({ hypotheses: ['H2'], seeds: [1], datasets: { H2: { model: 'smollm2-135m', corpus: 'hamlet' } } });
+    assert.ok(spec.ok);
+    const [cell] = expandHypothesisCells(spec.spec, 'H2');
     const a = await cellIdentity(cell, '0.3.0');
     assert.equal(a.inputs.corpus.path, file);
     assert.equal(a.inputs.corpus.kind, 'file');
