@@ -11,7 +11,6 @@ torch is needed only here (a benchmark venv, never CI):
 """
 import argparse
 import json
-import math
 import os
 import subprocess
 import time
@@ -19,6 +18,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from bench_common import best_of, cpu_name, run_ours
 
 
 class Block(nn.Module):
@@ -123,18 +124,9 @@ def main():
     for k in ["d_model", "n_layers", "n_heads", "ctx", "vocab", "batch", "threads", "steps",
               "eval_tokens", "eval_batch", "kv"]:
         args += ["--" + k, str(getattr(a, k))]
-    ours, theirs = None, None
-    for _ in range(a.repeats):
-        o = json.loads(subprocess.run([a.bin] + args, check=True, capture_output=True,
-                                      text=True).stdout.strip().splitlines()[-1])
-        t = bench_torch(a)
-        if ours is None:
-            ours, theirs = o, t
-        else:
-            for k in ("train_steps_per_s", "eval_tokens_per_s"):
-                ours[k] = max(ours[k], o[k])
-                theirs[k] = max(theirs[k], t[k])
-            ours["train_step_s"] = 1.0 / ours["train_steps_per_s"]
+    ours, theirs = best_of(a.repeats, lambda: run_ours(a.bin, args), lambda: bench_torch(a),
+                           {"train_steps_per_s": max, "eval_tokens_per_s": max})
+    ours["train_step_s"] = 1.0 / ours["train_steps_per_s"]
     out = {
         "shape": {k: getattr(a, k) for k in ["d_model", "n_layers", "n_heads", "ctx", "vocab",
                                               "batch", "threads"]},
@@ -167,17 +159,6 @@ def llmc_simd(bin_path):
         return json.loads(subprocess.run([info], check=True, capture_output=True, text=True).stdout)["simd"]
     except (OSError, subprocess.CalledProcessError, ValueError, KeyError):
         return "unknown (llmc-info not found next to --bin)"
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown cpu"
 
 
 if __name__ == "__main__":

@@ -15,12 +15,13 @@ ratios ours/torch and the SIMD path of each. torch is needed only here (a benchm
 import argparse
 import json
 import os
-import subprocess
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from bench_common import best_of, cpu_name, run_ours
 
 
 def ste(x, q):
@@ -140,20 +141,8 @@ def main():
     args = ["bench"]
     for k in ["d_model", "n_layers", "n_heads", "max_len", "batch", "threads", "steps", "eval_n", "quant"]:
         args += ["--" + k, str(getattr(a, k))]
-    ours, theirs = None, None
-    for _ in range(a.repeats):
-        o = json.loads(subprocess.run([a.bin] + args, check=True, capture_output=True,
-                                      text=True).stdout.strip().splitlines()[-1])
-        t = bench_torch(a)
-        if ours is None:
-            ours, theirs = o, t
-        else:
-            ours["train_step_s"] = min(ours["train_step_s"], o["train_step_s"])
-            theirs["train_step_s"] = min(theirs["train_step_s"], t["train_step_s"])
-            for k in ("eval_tokens_per_s", "packed_eval_tokens_per_s"):
-                if k in o:
-                    ours[k] = max(ours[k], o[k])
-            theirs["eval_tokens_per_s"] = max(theirs["eval_tokens_per_s"], t["eval_tokens_per_s"])
+    ours, theirs = best_of(a.repeats, lambda: run_ours(a.bin, args), lambda: bench_torch(a),
+                           {"train_step_s": min, "eval_tokens_per_s": max, "packed_eval_tokens_per_s": max})
     out = {
         "shape": {k: getattr(a, k) for k in ["d_model", "n_layers", "n_heads", "max_len", "batch", "threads", "quant"]},
         "torch_version": torch.__version__, "ours": ours, "torch": theirs,
@@ -172,17 +161,6 @@ def main():
     if "packed_eval_tokens_per_s" in ours:
         print(f"{'eval (packed)':14}{ours['packed_eval_tokens_per_s']:>10.0f} tok/s   (ours only: 1-bit weights, int8 activations)")
     print(f"goal >= 1.0x for train and eval: {'met' if ok else 'NOT met'}")
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown cpu"
 
 
 if __name__ == "__main__":
