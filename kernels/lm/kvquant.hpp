@@ -107,31 +107,32 @@ LM_HD float round_fp16(float x) {
   return x < 0.f ? -r : r;
 }
 
-// Fake-quantize one group of n scalars in place with the asymmetric intN scheme above.
-LM_HD void quant_group_int(float* x, int n, int bits) {
+// Asymmetric intN of n scalars strided by `stride` (the KIVI per-channel key quantiser), in place.
+LM_HD void quant_group_int_strided(float* x, int n, int stride, int bits) {
   float mn = x[0], mx = x[0];
   for (int i = 1; i < n; i++) {
-    mn = x[i] < mn ? x[i] : mn;
-    mx = x[i] > mx ? x[i] : mx;
+    mn = x[i * stride] < mn ? x[i * stride] : mn;
+    mx = x[i * stride] > mx ? x[i * stride] : mx;
   }
   const float levels = (float)((1 << bits) - 1);
   const float zero = round_fp16(mn);
   const float scale = round_fp16((mx - mn) / levels);
-  if (scale == 0.f) {
-    for (int i = 0; i < n; i++) x[i] = zero;
-    return;
-  }
   for (int i = 0; i < n; i++) {
-    float q = (x[i] - zero) / scale;
+    float& v = x[i * stride];
+    if (scale == 0.f) { v = zero; continue; }
+    float q = (v - zero) / scale;
 #if defined(__CUDA_ARCH__)
     q = rintf(q);
 #else
     q = std::nearbyint(q);
 #endif
     q = q < 0.f ? 0.f : (q > levels ? levels : q);
-    x[i] = zero + q * scale;
+    v = zero + q * scale;
   }
 }
+
+// Fake-quantize one group of n contiguous scalars in place with the asymmetric intN scheme above.
+LM_HD void quant_group_int(float* x, int n, int bits) { quant_group_int_strided(x, n, 1, bits); }
 
 LM_HD float sign_pm1(float x) { return x >= 0.f ? 1.f : -1.f; }
 
@@ -181,29 +182,6 @@ LM_HD void quant_group_sign(float* x, int n, int stride) {
   for (int i = 0; i < n; i++) x[i * stride] = sign_pm1(x[i * stride]) * scale;
 }
 
-// Asymmetric intN of n scalars strided by `stride` (the KIVI per-channel key quantiser), in place.
-LM_HD void quant_group_int_strided(float* x, int n, int stride, int bits) {
-  float mn = x[0], mx = x[0];
-  for (int i = 1; i < n; i++) {
-    mn = x[i * stride] < mn ? x[i * stride] : mn;
-    mx = x[i * stride] > mx ? x[i * stride] : mx;
-  }
-  const float levels = (float)((1 << bits) - 1);
-  const float zero = round_fp16(mn);
-  const float scale = round_fp16((mx - mn) / levels);
-  for (int i = 0; i < n; i++) {
-    float& v = x[i * stride];
-    if (scale == 0.f) { v = zero; continue; }
-    float q = (v - zero) / scale;
-#if defined(__CUDA_ARCH__)
-    q = rintf(q);
-#else
-    q = std::nearbyint(q);
-#endif
-    q = q < 0.f ? 0.f : (q > levels ? levels : q);
-    v = zero + q * scale;
-  }
-}
 
 // Running signed mean (bin-c's centre), fp16 like the scale.
 LM_HD float mean_update(float prev, float x, int t) {
