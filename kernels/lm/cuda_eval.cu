@@ -379,11 +379,7 @@ bool cuda_eval_ppl(const llmc::LlamaModel& m, const std::vector<int>& tokens, co
       }
       wcount += n;
     }
-    r.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    r.nll_sum += wsum;
-    r.count += wcount;
-    r.window_nll.push_back(wcount ? wsum / wcount : 0.0);
-    r.window_start.push_back(w.start);
+    r.add_window(w.start, wsum, wcount, std::chrono::duration<double>(Clock::now() - t0).count());
     if (progress) progress(wi + 1);
   }
   *out = r;

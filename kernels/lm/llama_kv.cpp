@@ -528,11 +528,7 @@ PplResult eval_ppl(const llmc::LlamaModel& m, const std::vector<int>& tokens,
         r.hits += arg == target;
       }
     }
-    r.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    r.nll_sum += wsum;
-    r.count += wcount;
-    r.window_nll.push_back(wcount ? wsum / wcount : 0.0);
-    r.window_start.push_back(w.start);
+    r.add_window(w.start, wsum, wcount, std::chrono::duration<double>(Clock::now() - t0).count());
     if (progress) progress(wi + 1);
   }
   return r;

@@ -72,6 +72,14 @@ struct PplResult {
   std::vector<double> window_nll; // mean NLL per window
   std::vector<int64_t> window_start;
   double seconds = 0;             // forward + logits time
+  // Adds one evaluated window: its NLL sum over `count` scored targets, and its time.
+  void add_window(int64_t start, double window_nll_sum, int64_t window_count, double window_seconds) {
+    seconds += window_seconds;
+    nll_sum += window_nll_sum;
+    count += window_count;
+    window_nll.push_back(window_count ? window_nll_sum / window_count : 0.0);
+    window_start.push_back(start);
+  }
 };
 
 // Evaluates windows[w0, w1) of `tokens` with context L. first_logits: when non-null, receives the
