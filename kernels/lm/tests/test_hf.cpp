@@ -450,26 +450,7 @@ int main(int argc, char** argv) {
     const int rc = test_smollm2();
     return rc == 77 ? 77 : (g_fail ? 1 : 0);
   }
-  struct Case { const char* name; void (*fn)(); };
-  const Case cases[] = {{"container", test_container}, {"rope_order", test_rope_order},
-                        {"tiny_folder", test_tiny_folder}, {"bad_folders", test_bad_folders}};
-  bool ran = false;
-  for (const auto& c : cases) {
-    if (which != "all" && which != c.name) continue;
-    ran = true;
-    const auto t0 = std::chrono::steady_clock::now();
-    std::printf("[%s]\n", c.name);
-    try {
-      c.fn();
-    } catch (const std::exception& e) {
-      CHECK(false, "%s threw: %s", c.name, e.what());
-    }
-    std::printf("  (%.2f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  if (!ran) {
-    std::fprintf(stderr, "unknown test '%s'\n", which.c_str());
-    return 2;
-  }
-  if (g_fail) std::fprintf(stderr, "%d check(s) failed\n", g_fail);
-  return g_fail ? 1 : 0;
+  const TestCase cases[] = {{"container", test_container}, {"rope_order", test_rope_order},
+                            {"tiny_folder", test_tiny_folder}, {"bad_folders", test_bad_folders}};
+  return run_cases(which, cases);
 }

@@ -477,26 +477,11 @@ int main(int argc, char** argv) {
     const int rc = test_smollm2_tokens();
     return rc == 77 ? 77 : (g_fail ? 1 : 0);
   }
-  struct Case { const char* name; void (*fn)(); };
-  const Case cases[] = {{"gguf_parse", test_gguf_parse}, {"gguf_errors", test_gguf_errors}, {"layers", test_layers},
-                        {"llama_forward", test_llama_forward}, {"tokenizer", test_tokenizer},
-                        {"kv_reference", test_kv_reference}, {"kv_rotation", test_kv_rotation},
-                        {"kv_order", test_kv_order},
-                        {"qjl_unbiased", test_qjl_unbiased}, {"kv_bytes", test_kv_bytes},
-                        {"ppl_windows", test_ppl_windows}};
-  bool ran = false;
-  for (const auto& c : cases) {
-    if (which != "all" && which != c.name) continue;
-    ran = true;
-    const auto t0 = std::chrono::steady_clock::now();
-    std::printf("[%s]\n", c.name);
-    c.fn();
-    std::printf("  (%.2f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  if (!ran) {
-    std::fprintf(stderr, "unknown test '%s'\n", which.c_str());
-    return 2;
-  }
-  if (g_fail) std::fprintf(stderr, "%d check(s) failed\n", g_fail);
-  return g_fail ? 1 : 0;
+  const TestCase cases[] = {{"gguf_parse", test_gguf_parse}, {"gguf_errors", test_gguf_errors}, {"layers", test_layers},
+                            {"llama_forward", test_llama_forward}, {"tokenizer", test_tokenizer},
+                            {"kv_reference", test_kv_reference}, {"kv_rotation", test_kv_rotation},
+                            {"kv_order", test_kv_order},
+                            {"qjl_unbiased", test_qjl_unbiased}, {"kv_bytes", test_kv_bytes},
+                            {"ppl_windows", test_ppl_windows}};
+  return run_cases(which, cases);
 }

@@ -509,29 +509,10 @@ static void test_safetensors() {
 int main(int argc, char** argv) {
   set_threads(2);
   const std::string which = argc > 1 ? argv[1] : "all";
-  struct Case {
-    const char* name;
-    void (*fn)();
-  };
-  const Case cases[] = {{"grad_layers", test_grad_layers}, {"grad_model", test_grad_model},
-                        {"overfit", test_overfit},         {"kv_fp16", test_kv_fp16},
-                        {"kv_order", test_kv_order},
-                        {"kv_reference", test_kv_reference},       {"fp16_rounding", test_fp16_rounding},
-                        {"determinism", test_determinism}, {"markov", test_markov},
-                        {"safetensors", test_safetensors}};
-  bool ran = false;
-  for (const auto& c : cases) {
-    if (which != "all" && which != c.name) continue;
-    ran = true;
-    auto t0 = std::chrono::steady_clock::now();
-    std::printf("[%s]\n", c.name);
-    c.fn();
-    std::printf("  (%.2f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  if (!ran) {
-    std::fprintf(stderr, "unknown test '%s'\n", which.c_str());
-    return 2;
-  }
-  if (g_fail) std::fprintf(stderr, "%d check(s) failed\n", g_fail);
-  return g_fail ? 1 : 0;
+  const TestCase cases[] = {{"grad_layers", test_grad_layers},   {"grad_model", test_grad_model},
+                            {"overfit", test_overfit},           {"kv_fp16", test_kv_fp16},
+                            {"kv_order", test_kv_order},         {"kv_reference", test_kv_reference},
+                            {"fp16_rounding", test_fp16_rounding}, {"determinism", test_determinism},
+                            {"markov", test_markov},             {"safetensors", test_safetensors}};
+  return run_cases(which, cases);
 }

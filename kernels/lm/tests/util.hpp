@@ -4,10 +4,12 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -54,4 +56,34 @@ inline std::string scratch_dir(const std::string& prefix, const std::string& nam
   if (!name.empty()) d += "/" + name;
   if (std::system(("rm -rf '" + d + "' && mkdir -p '" + d + "'").c_str()) != 0) std::perror(d.c_str());
   return d;
+}
+
+struct TestCase {
+  const char* name;
+  void (*fn)();
+};
+
+// Runs the cases named `which` ("all": every one), printing each name and its time; an exception
+// counts as a failed check. Exit code: 2 when no case has that name, 1 when a check failed, else 0.
+template <size_t N>
+int run_cases(const std::string& which, const TestCase (&cases)[N]) {
+  bool ran = false;
+  for (const auto& c : cases) {
+    if (which != "all" && which != c.name) continue;
+    ran = true;
+    const auto t0 = std::chrono::steady_clock::now();
+    std::printf("[%s]\n", c.name);
+    try {
+      c.fn();
+    } catch (const std::exception& e) {
+      CHECK(false, "%s threw: %s", c.name, e.what());
+    }
+    std::printf("  (%.2f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  if (!ran) {
+    std::fprintf(stderr, "unknown test '%s'\n", which.c_str());
+    return 2;
+  }
+  if (g_fail) std::fprintf(stderr, "%d check(s) failed\n", g_fail);
+  return g_fail ? 1 : 0;
 }
