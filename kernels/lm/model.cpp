@@ -347,8 +347,9 @@ void quantize_kv(float* qkv, float* kscale, float* vscale, int B, int T, int C, 
         }
       return;
     }
-    default:  // the GGUF/Llama formats (llama_kv.cpp); main.cpp never passes them to the GPT model
-      throw std::logic_error("quantize_kv: KV format not implemented for the GPT model");
+    default:  // an invariant, not a gap: the GPT path refuses the pretrained-only formats
+              // (q8_0, q4_0, kivi*, bin-c, qjl: llama_kv.cpp) with exit 2 before evaluating
+      throw std::logic_error("quantize_kv: a pretrained-only KV format reached the GPT model");
   }
 }
 
