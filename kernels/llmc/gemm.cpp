@@ -80,8 +80,9 @@ bool force_simd(Simd s) {
 namespace {
 constexpr int MR = 6;    // rows of a register tile
 constexpr int KC = 256;  // k block: a 16-wide B strip of KC rows is 16 KiB (L1)
-constexpr int MB = 48;   // rows per parallel work item (8 register tiles)
-constexpr int NB = 128;  // columns per parallel work item
+constexpr int MB = 96;   // rows per parallel work item (16 register tiles; A block 96 KiB, L2)
+constexpr int NB = 256;  // columns per parallel work item (B panel 256 KiB, L2)
+static_assert(MB % MR == 0 && NB % 32 == 0, "a work item holds whole register tiles and strips");
 
 // Any tile, scalar: the same fma chain as the SIMD tiles. A is (M,K), or (K,M) when at; B is
 // (K,N), or (N,K) when bt.
@@ -159,68 +160,164 @@ __attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const f
 }
 #undef LLMC_TILE_BODY
 
-// One (row block, column block) work item over all k blocks, in ascending k. Full tiles run on
-// packed copies of A and B (contiguous panels: no cache-set aliasing from power-of-two strides);
-// edge tiles run the scalar chain on the unpacked operands.
-void block(const float* A, bool at, const float* B, bool bt, float* C, int M, int K, int N, int ib, int jb,
-           bool acc, Simd path) {
-  const int i_end = std::min(M, ib + MB), j_end = std::min(N, jb + NB);
-  const int NR = path == Simd::kAvx2 ? 16 : 32;
-  if (K == 0) {
-    if (!acc)
-      for (int i = ib; i < i_end; i++) std::fill(C + (size_t)i * N + jb, C + (size_t)i * N + j_end, 0.f);
+// d (kc, 6) = the 6 rows a[r * lda + k], k < kc, transposed: 8 x 8 blocks in registers (rows 6
+// and 7 of the block are zero), each output row stored as 8 floats at a stride of 6 in ascending
+// order, so the two spare lanes of one store are overwritten by the next and the last lands in
+// the 8 floats the caller keeps spare at the end of the panel.
+__attribute__((target("avx2"))) void pack_a6_avx2(const float* a, size_t lda, int kc, float* d) {
+  const int k8 = kc / 8 * 8;
+  for (int k = 0; k < k8; k += 8) {
+    __m256 r[8], t[8], u[8], o[8];
+    for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(a + i * lda + k);
+    r[6] = r[7] = _mm256_setzero_ps();
+    for (int i = 0; i < 8; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+      u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+      u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+      u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+      u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+      o[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+      o[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+    for (int i = 0; i < 8; i++) _mm256_storeu_ps(d + (size_t)(k + i) * 6, o[i]);
+  }
+  for (int k = k8; k < kc; k++)
+    for (int r = 0; r < 6; r++) d[(size_t)k * 6 + r] = a[r * lda + k];
+}
+
+// Packs rows i0..i0+rows of A (M,K), or of A^T when at, for k0..k0+kc into d (kc, MR); rows past
+// `rows` are zero (an edge tile runs the full register tile; its padded rows are never stored).
+void pack_a(const float* A, bool at, int M, int K, int i0, int rows, int k0, int kc, float* d) {
+  if (rows < MR) std::fill(d, d + (size_t)kc * MR, 0.f);
+  if (!at && rows == MR && simd() != Simd::kScalar) {
+    pack_a6_avx2(A + (size_t)i0 * K + k0, K, kc, d);
     return;
   }
-  thread_local std::vector<float> pa, pb;
-  pa.resize((size_t)MB * KC);
-  pb.resize((size_t)KC * 32);
-  const int full_tiles = path == Simd::kScalar ? 0 : (i_end - ib) / MR;
-  for (int k0 = 0; k0 < K; k0 += KC) {
-    const int k1 = std::min(K, k0 + KC), kc = k1 - k0;
-    const bool load = acc || k0 > 0;
-    for (int t = 0; t < full_tiles; t++) {  // pa: tile t at t*kc*MR, (kc, MR)
-      float* d = pa.data() + (size_t)t * kc * MR;
-      const int i0 = ib + t * MR;
-      if (at) {
-        for (int k = 0; k < kc; k++)
-          for (int r = 0; r < MR; r++) d[(size_t)k * MR + r] = A[(size_t)(k0 + k) * M + i0 + r];
-      } else {
-        for (int r = 0; r < MR; r++) {
-          const float* a = A + (size_t)(i0 + r) * K + k0;
-          for (int k = 0; k < kc; k++) d[(size_t)k * MR + r] = a[k];
-        }
-      }
+  if (at) {
+    for (int k = 0; k < kc; k++)
+      for (int r = 0; r < rows; r++) d[(size_t)k * MR + r] = A[(size_t)(k0 + k) * M + i0 + r];
+  } else {
+    for (int r = 0; r < rows; r++) {
+      const float* a = A + (size_t)(i0 + r) * K + k0;
+      for (int k = 0; k < kc; k++) d[(size_t)k * MR + r] = a[k];
     }
-    for (int j0 = jb; j0 < j_end; j0 += NR) {
-      const int cols = std::min(NR, j_end - j0);
-      const bool simd_cols = path != Simd::kScalar && cols == NR;
-      if (simd_cols && bt) {  // pb (kc, NR) from NR rows of B (N,K): each read contiguously
-        for (int j = 0; j < NR; j++) {
-          const float* b = B + (size_t)(j0 + j) * K + k0;
-          for (int k = 0; k < kc; k++) pb[(size_t)k * NR + j] = b[k];
-        }
-      } else if (simd_cols) {
-        // constant sizes: the copies become two or four vector moves instead of memcpy calls
-        const float* b = B + (size_t)k0 * N + j0;
-        float* d = pb.data();
-        if (NR == 16)
-          for (int k = 0; k < kc; k++) std::memcpy(d + (size_t)k * 16, b + (size_t)k * N, sizeof(float) * 16);
-        else
-          for (int k = 0; k < kc; k++) std::memcpy(d + (size_t)k * 32, b + (size_t)k * N, sizeof(float) * 32);
-      }
-      for (int i0 = ib; i0 < i_end; i0 += MR) {
-        const int rows = std::min(MR, i_end - i0);
-        const int t = (i0 - ib) / MR;
+  }
+}
+
+// dst[c * ldd + r] = src[r * lds + c] for an 8 x 8 block, in registers (unpack, shuffle, permute).
+// Every AVX-512 CPU has AVX2, so both SIMD paths pack with it.
+__attribute__((target("avx2"))) void transpose8x8(const float* src, size_t lds, float* dst, size_t ldd) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+
+// Packs columns j0..j0+cols of B (K,N), or of B^T when bt (B stored (N,K)), for k0..k0+kc into
+// d (kc, NR); columns past `cols` are zero.
+template <int NR>
+void pack_b(const float* B, bool bt, int N, int K, int j0, int cols, int k0, int kc, float* d) {
+  if (cols < NR) std::fill(d, d + (size_t)kc * NR, 0.f);
+  if (bt) {  // 8 x 8 blocks of B (N,K) transposed in registers, then the ragged rest
+    const int j8 = cols / 8 * 8, k8 = kc / 8 * 8;
+    for (int j = 0; j < j8; j += 8)
+      for (int k = 0; k < k8; k += 8) transpose8x8(B + (size_t)(j0 + j) * K + k0 + k, K, d + (size_t)k * NR + j, NR);
+    for (int j = 0; j < cols; j++) {
+      const float* b = B + (size_t)(j0 + j) * K + k0;
+      for (int k = j < j8 ? k8 : 0; k < kc; k++) d[(size_t)k * NR + j] = b[k];
+    }
+  } else if (cols == NR) {
+    // constant sizes: the copies become two or four vector moves instead of memcpy calls
+    const float* b = B + (size_t)k0 * N + j0;
+    for (int k = 0; k < kc; k++) std::memcpy(d + (size_t)k * NR, b + (size_t)k * N, sizeof(float) * NR);
+  } else {
+    const float* b = B + (size_t)k0 * N + j0;
+    for (int k = 0; k < kc; k++) std::memcpy(d + (size_t)k * NR, b + (size_t)k * N, sizeof(float) * cols);
+  }
+}
+
+// One (row block, column block) work item over all k blocks, in ascending k, on packed copies of A
+// and B (contiguous panels: no cache-set aliasing from power-of-two strides). Each k block packs
+// its B panel (NB columns) and A block (MB rows) once; every register tile of the item reuses them.
+// Edge tiles run the same register tile on zero-padded panels into a local tile, of which only
+// the real rows and columns are read from and written to C: their FMA chains are those of a full tile.
+template <int NR>
+void block_simd(const float* A, bool at, const float* B, bool bt, float* C, int M, int K, int N, int ib,
+                int jb, bool acc, void (*tile)(const float*, const float*, float*, int, int, bool)) {
+  const int i_end = std::min(M, ib + MB), j_end = std::min(N, jb + NB);
+  const int tiles = (i_end - ib + MR - 1) / MR, strips = (j_end - jb + NR - 1) / NR;
+  thread_local std::vector<float> pa, pb;
+  pa.resize((size_t)MB * KC + 8);  // tiles x (kc, MR), and pack_a6_avx2's spare lanes
+  pb.resize((size_t)NB * KC);  // strips x (kc, NR)
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = std::min(KC, K - k0);
+    const bool load = acc || k0 > 0;
+    for (int t = 0; t < tiles; t++)
+      pack_a(A, at, M, K, ib + t * MR, std::min(MR, i_end - ib - t * MR), k0, kc, pa.data() + (size_t)t * kc * MR);
+    for (int s = 0; s < strips; s++)
+      pack_b<NR>(B, bt, N, K, jb + s * NR, std::min(NR, j_end - jb - s * NR), k0, kc, pb.data() + (size_t)s * kc * NR);
+    for (int s = 0; s < strips; s++) {
+      const int j0 = jb + s * NR, cols = std::min(NR, j_end - j0);
+      const float* b = pb.data() + (size_t)s * kc * NR;
+      for (int t = 0; t < tiles; t++) {
+        const int i0 = ib + t * MR, rows = std::min(MR, i_end - i0);
+        const float* a = pa.data() + (size_t)t * kc * MR;
         float* c = C + (size_t)i0 * N + j0;
-        if (simd_cols && t < full_tiles && path == Simd::kAvx512)
-          tile_avx512(pa.data() + (size_t)t * kc * MR, pb.data(), c, N, kc, load);
-        else if (simd_cols && t < full_tiles)
-          tile_avx2(pa.data() + (size_t)t * kc * MR, pb.data(), c, N, kc, load);
-        else
-          tile_scalar(A, at, B, bt, C, M, K, N, i0, rows, j0, cols, k0, k1, load);
+        if (rows == MR && cols == NR) {
+          tile(a, b, c, N, kc, load);
+          continue;
+        }
+        alignas(64) float ct[MR * NR] = {};
+        if (load)
+          for (int i = 0; i < rows; i++) std::copy_n(c + (size_t)i * N, cols, ct + i * NR);
+        tile(a, b, ct, NR, kc, load);
+        for (int i = 0; i < rows; i++) std::copy_n(ct + i * NR, cols, c + (size_t)i * N);
       }
     }
   }
+}
+
+// The scalar path: the same chains, tile by tile on the unpacked operands.
+void block_scalar(const float* A, bool at, const float* B, bool bt, float* C, int M, int K, int N, int ib,
+                  int jb, bool acc) {
+  const int i_end = std::min(M, ib + MB), j_end = std::min(N, jb + NB);
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int k1 = std::min(K, k0 + KC);
+    for (int j0 = jb; j0 < j_end; j0 += 32)
+      for (int i0 = ib; i0 < i_end; i0 += MR)
+        tile_scalar(A, at, B, bt, C, M, K, N, i0, std::min(MR, i_end - i0), j0, std::min(32, j_end - j0), k0, k1,
+                    acc || k0 > 0);
+  }
+}
+
+void block(const float* A, bool at, const float* B, bool bt, float* C, int M, int K, int N, int ib, int jb,
+           bool acc, Simd path) {
+  if (K == 0) {
+    if (!acc)
+      for (int i = ib; i < std::min(M, ib + MB); i++)
+        std::fill(C + (size_t)i * N + jb, C + (size_t)i * N + std::min(N, jb + NB), 0.f);
+    return;
+  }
+  if (path == Simd::kAvx512) block_simd<32>(A, at, B, bt, C, M, K, N, ib, jb, acc, tile_avx512);
+  else if (path == Simd::kAvx2) block_simd<16>(A, at, B, bt, C, M, K, N, ib, jb, acc, tile_avx2);
+  else block_scalar(A, at, B, bt, C, M, K, N, ib, jb, acc);
 }
 }  // namespace
 

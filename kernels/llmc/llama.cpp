@@ -35,6 +35,55 @@ __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* 
   return s;
 }
 
+// p[s] = dot_avx2(q, k + s * ld, n) for s < count: eight keys per pass (eight independent FMA
+// chains hide the FMA latency); each key's chain and sum are dot_avx2's, so the bits are equal.
+__attribute__((target("avx2,fma"))) void dot_rows_avx2(const float* q, const float* k, size_t ld, int n,
+                                                       int count, float* p) {
+  const int n8 = n / 8 * 8;
+  int s = 0;
+  for (; s + 8 <= count; s += 8) {
+    __m256 acc[8];
+    for (int r = 0; r < 8; r++) acc[r] = _mm256_setzero_ps();
+    for (int i = 0; i < n8; i += 8) {
+      const __m256 qv = _mm256_loadu_ps(q + i);
+      for (int r = 0; r < 8; r++) acc[r] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + (s + r) * ld + i), acc[r]);
+    }
+    for (int r = 0; r < 8; r++) {
+      float v = hsum256(acc[r]);
+      for (int i = n8; i < n; i++) v += q[i] * k[(s + r) * ld + i];
+      p[s + r] = v;
+    }
+  }
+  for (; s < count; s++) p[s] = dot_avx2(q, k + s * ld, n);
+}
+
+// acc[c] += (w[s] * wscale) * v[s * ld + c] for s < count, in ascending s, as a multiply then an
+// add (the scalar loop's rounding under -ffp-contract=off); 64 columns of acc stay in registers.
+__attribute__((target("avx2,fma"))) void weighted_rows_avx2(const float* w, float wscale, const float* v,
+                                                            size_t ld, int count, int n, float* acc) {
+  int c0 = 0;
+  for (; c0 + 64 <= n; c0 += 64) {
+    __m256 a[8];
+    for (int r = 0; r < 8; r++) a[r] = _mm256_loadu_ps(acc + c0 + 8 * r);
+    for (int s = 0; s < count; s++) {
+      const __m256 ws = _mm256_set1_ps(w[s] * wscale);
+      const float* vs = v + s * ld + c0;
+      for (int r = 0; r < 8; r++) a[r] = _mm256_add_ps(a[r], _mm256_mul_ps(ws, _mm256_loadu_ps(vs + 8 * r)));
+    }
+    for (int r = 0; r < 8; r++) _mm256_storeu_ps(acc + c0 + 8 * r, a[r]);
+  }
+  for (; c0 + 8 <= n; c0 += 8) {
+    __m256 a = _mm256_loadu_ps(acc + c0);
+    for (int s = 0; s < count; s++)
+      a = _mm256_add_ps(a, _mm256_mul_ps(_mm256_set1_ps(w[s] * wscale), _mm256_loadu_ps(v + s * ld + c0)));
+    _mm256_storeu_ps(acc + c0, a);
+  }
+  for (int s = 0; s < count; s++) {
+    const float ws = w[s] * wscale;
+    for (int c = c0; c < n; c++) acc[c] += ws * v[s * ld + c];
+  }
+}
+
 #endif
 
 bool have_avx2() {
@@ -80,6 +129,23 @@ float dot(const float* a, const float* b, int n) {
   return dot_scalar(a, b, n);
 }
 
+void dot_rows(const float* q, const float* k, size_t ld, int n, int count, float* p) {
+#ifdef LLMC_X86
+  if (have_avx2()) return dot_rows_avx2(q, k, ld, n, count, p);
+#endif
+  for (int s = 0; s < count; s++) p[s] = dot_scalar(q, k + s * ld, n);
+}
+
+void weighted_rows(const float* w, float wscale, const float* v, size_t ld, int count, int n, float* acc) {
+#ifdef LLMC_X86
+  if (have_avx2()) return weighted_rows_avx2(w, wscale, v, ld, count, n, acc);
+#endif
+  for (int s = 0; s < count; s++) {
+    const float ws = w[s] * wscale;
+    for (int c = 0; c < n; c++) acc[c] += ws * v[s * ld + c];
+  }
+}
+
 void matmul(float* out, const float* x, const float* w, int T, int K, int N, int threads) {
   set_threads(threads);
   gemm_nt(x, w, out, T, K, N, false);
@@ -113,21 +179,23 @@ void rmsnorm_ref(double* out, const double* x, const double* w, int T, int C, do
   }
 }
 
-void rope(float* x, int T, int n_heads, int head_dim, int rot_dim, double theta, int pos0) {
+void rope(float* x, int T, int n_heads, int head_dim, int rot_dim, double theta, int pos0, int threads) {
   std::vector<double> inv(rot_dim / 2);
   for (int i = 0; i < rot_dim / 2; i++) inv[i] = std::pow(theta, -2.0 * i / rot_dim);
-  for (int t = 0; t < T; t++) {
-    for (int i = 0; i < rot_dim / 2; i++) {
-      const double a = (double)(pos0 + t) * inv[i];
-      const float c = (float)std::cos(a), s = (float)std::sin(a);
-      for (int h = 0; h < n_heads; h++) {
-        float* p = x + ((size_t)t * n_heads + h) * head_dim + 2 * i;
-        const float x0 = p[0], x1 = p[1];
-        p[0] = x0 * c - x1 * s;
-        p[1] = x0 * s + x1 * c;
+  parallel_for(T, threads, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; t++) {
+      for (int i = 0; i < rot_dim / 2; i++) {
+        const double a = (double)(pos0 + t) * inv[i];
+        const float c = (float)std::cos(a), s = (float)std::sin(a);
+        for (int h = 0; h < n_heads; h++) {
+          float* p = x + ((size_t)t * n_heads + h) * head_dim + 2 * i;
+          const float x0 = p[0], x1 = p[1];
+          p[0] = x0 * c - x1 * s;
+          p[1] = x0 * s + x1 * c;
+        }
       }
     }
-  }
+  });
 }
 
 void rope_ref(double* x, int T, int n_heads, int head_dim, int rot_dim, double theta, int pos0) {
@@ -144,11 +212,13 @@ void rope_ref(double* x, int T, int n_heads, int head_dim, int rot_dim, double t
       }
 }
 
-void swiglu(float* out, const float* gate, const float* up, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    const float g = gate[i];
-    out[i] = g / (1.f + std::exp(-g)) * up[i];
-  }
+void swiglu(float* out, const float* gate, const float* up, int64_t n, int threads) {
+  parallel_for(n, threads, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      const float g = gate[i];
+      out[i] = g / (1.f + std::exp(-g)) * up[i];
+    }
+  });
 }
 
 void attention_gqa(float* out, const float* q, const float* k, const float* v, int T, int n_heads,
@@ -158,11 +228,12 @@ void attention_gqa(float* out, const float* q, const float* k, const float* v, i
   parallel_for((int64_t)T * n_heads, threads, [&](int64_t b, int64_t e) {
     std::vector<float> p(T);
     for (int64_t i = b; i < e; i++) {
-      const int t = (int)(i / n_heads), h = (int)(i % n_heads), g = h / group;
+      const int t = zigzag_row((int)(i / n_heads), T), h = (int)(i % n_heads), g = h / group;
       const float* qt = q + (size_t)t * qd + h * hd;
+      dot_rows(qt, k + g * hd, kd, hd, t + 1, p.data());
       float mx = -INFINITY;
       for (int s = 0; s <= t; s++) {
-        p[s] = dot(qt, k + (size_t)s * kd + g * hd, hd) * scale;
+        p[s] *= scale;
         mx = std::max(mx, p[s]);
       }
       float sum = 0;
@@ -277,8 +348,8 @@ void llama_forward(const LlamaModel& m, const int* tokens, int T, const Attentio
     matmul(q.data(), h.data(), L.wq.data(), T, d, d, threads);
     matmul(k.data(), h.data(), L.wk.data(), T, d, kd, threads);
     matmul(v.data(), h.data(), L.wv.data(), T, d, kd, threads);
-    rope(q.data(), T, c.n_heads, c.head_dim, c.rope_dim, c.rope_theta, 0);
-    rope(k.data(), T, c.n_kv_heads, c.head_dim, c.rope_dim, c.rope_theta, 0);
+    rope(q.data(), T, c.n_heads, c.head_dim, c.rope_dim, c.rope_theta, 0, threads);
+    rope(k.data(), T, c.n_kv_heads, c.head_dim, c.rope_dim, c.rope_theta, 0, threads);
     if (attn) attn(l, q.data(), k.data(), v.data(), T, a.data());
     else attention_gqa(a.data(), q.data(), k.data(), v.data(), T, c.n_heads, c.n_kv_heads, c.head_dim, threads);
     matmul(h.data(), a.data(), L.wo.data(), T, d, d, threads);
@@ -286,7 +357,7 @@ void llama_forward(const LlamaModel& m, const int* tokens, int T, const Attentio
     rmsnorm(h.data(), x.data(), L.ffn_norm.data(), T, d, eps);
     matmul(g.data(), h.data(), L.w_gate.data(), T, d, ff, threads);
     matmul(u.data(), h.data(), L.w_up.data(), T, d, ff, threads);
-    swiglu(g.data(), g.data(), u.data(), (int64_t)T * ff);
+    swiglu(g.data(), g.data(), u.data(), (int64_t)T * ff, threads);
     matmul(h.data(), g.data(), L.w_down.data(), T, ff, d, threads);
     for (size_t i = 0; i < x.size(); i++) x[i] += h[i];
   }

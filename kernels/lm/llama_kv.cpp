@@ -269,10 +269,11 @@ void kv_attention_plain(const KvConfig& kv, int layer, const float* q, const flo
   QjlKeys J;
   if (qjl) J = qjl_keys(kv, layer, k, T, n_kv, hd);
   const float scale = 1.f / std::sqrt((float)hd);
+  // Rows in zigzag order (llmc::zigzag_row): each thread gets the same share of the causal work.
   llmc::parallel_for((int64_t)T * n_heads, threads, [&](int64_t b, int64_t e) {
     std::vector<float> p(T), qm(std::max(hd, J.m)), acc(hd);
     for (int64_t i = b; i < e; i++) {
-      const int t = (int)(i / n_heads), h = (int)(i % n_heads), g = h / group;
+      const int t = llmc::zigzag_row((int)(i / n_heads), T), h = (int)(i % n_heads), g = h / group;
       const float* qh = q + (size_t)t * qd + h * hd;
       const size_t tg = (size_t)t * kd + g * hd;  // (t, g) offset into (T, kd)
       const int kb = key_bound(kv, t), vb = value_bound(kv, t);
@@ -285,41 +286,39 @@ void kv_attention_plain(const KvConfig& kv, int layer, const float* q, const flo
       } else {
         std::copy_n(qh, hd, qm.data());
       }
-      const float qjl_c = (float)(std::sqrt(kPi / 2.0) / (J.m > 0 ? J.m : 1));
-      float mx = -INFINITY;
-      for (int s = 0; s <= t; s++) {
-        float sc;
-        if (s < kb) {
-          if (qjl) sc = qjl_c * J.norm[(size_t)s * n_kv + g] * llmc::dot(qm.data(), J.sgn.data() + ((size_t)s * n_kv + g) * J.m, J.m);
-          else sc = llmc::dot(qm.data(), K.base.data() + (size_t)s * kd + g * hd, hd) + kconst;
-        } else {
-          sc = llmc::dot(qh, K.half.data() + (size_t)s * kd + g * hd, hd);
-        }
-        p[s] = sc * scale;
-        mx = std::max(mx, p[s]);
+      // scores: cached keys s < nb, then the full-precision residual window nb..t
+      const int nb = std::max(0, std::min(kb, t + 1));
+      if (qjl) {
+        const float qjl_c = (float)(std::sqrt(kPi / 2.0) / J.m);
+        for (int s = 0; s < nb; s++)
+          p[s] = qjl_c * J.norm[(size_t)s * n_kv + g] * llmc::dot(qm.data(), J.sgn.data() + ((size_t)s * n_kv + g) * J.m, J.m) * scale;
+      } else if (nb > 0) {
+        llmc::dot_rows(qm.data(), K.base.data() + g * hd, kd, hd, nb, p.data());
+        for (int s = 0; s < nb; s++) p[s] = (p[s] + kconst) * scale;
       }
-      float z = 0.f;
-      for (int s = 0; s <= t; s++) z += (p[s] = std::exp(p[s] - mx));
-      const float iz = 1.f / z;
+      if (nb <= t) {
+        llmc::dot_rows(qh, K.half.data() + (size_t)nb * kd + g * hd, kd, hd, t + 1 - nb, p.data() + nb);
+        for (int s = nb; s <= t; s++) p[s] *= scale;
+      }
+      float mx = -INFINITY;
+      for (int s = 0; s <= t; s++) mx = std::max(mx, p[s]);
+      float sum = 0.f;
+      for (int s = 0; s <= t; s++) sum += (p[s] = std::exp(p[s] - mx));
+      const float iz = 1.f / sum;
       float* o = out + (size_t)t * qd + h * hd;
       std::fill(acc.begin(), acc.end(), 0.f);
+      // values: cached rows s < nv (scaled and shifted after the sum), then the residual window
+      const int nv = std::max(0, std::min(vb, t + 1));
       float pq = 0.f;
-      for (int s = 0; s < std::min(vb, t + 1); s++) {
-        const float a = p[s] * iz;
-        const float* vs = V.base.data() + (size_t)s * kd + g * hd;
-        for (int c = 0; c < hd; c++) acc[c] += a * vs[c];
-        pq += a;
-      }
+      if (nv > 0) llmc::weighted_rows(p.data(), iz, V.base.data() + g * hd, kd, nv, hd, acc.data());
+      for (int s = 0; s < nv; s++) pq += p[s] * iz;
       for (int c = 0; c < hd; c++) {
         float val = V.mul.empty() ? acc[c] : V.mul[tg + c] * acc[c];
         if (!V.add.empty()) val += V.add[tg + c] * pq;
         o[c] = val;
       }
-      for (int s = std::max(vb, 0); s <= t; s++) {
-        const float a = p[s] * iz;
-        const float* vs = V.half.data() + (size_t)s * kd + g * hd;
-        for (int c = 0; c < hd; c++) o[c] += a * vs[c];
-      }
+      const int s0 = std::max(vb, 0);
+      if (s0 <= t) llmc::weighted_rows(p.data() + s0, iz, V.half.data() + (size_t)s0 * kd + g * hd, kd, t + 1 - s0, hd, o);
     }
   });
 }
@@ -495,6 +494,8 @@ PplResult eval_ppl(const llmc::LlamaModel& m, const std::vector<int>& tokens,
   std::vector<float> hidden((size_t)L * c.d_model);  // (L, d)
   const int chunk = 64;                               // logits rows at a time: (chunk, vocab)
   std::vector<float> logits((size_t)chunk * c.vocab);
+  std::vector<double> row_nll(chunk);
+  std::vector<char> row_hit(chunk);
   llmc::AttentionFn attn;
   if (kv.mode != KvMode::FP32)
     attn = [&](int layer, const float* q, const float* k, const float* v, int T, float* out) {
@@ -514,18 +515,26 @@ PplResult eval_ppl(const llmc::LlamaModel& m, const std::vector<int>& tokens,
       llmc::llama_logits(m, hidden.data(), rows.data(), n, logits.data(), threads);
       if (first_logits && wi == 0)
         first_logits->insert(first_logits->end(), logits.begin(), logits.begin() + (size_t)n * c.vocab);
+      // per-row NLL and top-1 on the threads, summed here in row order (the same sum for any
+      // thread count)
+      llmc::parallel_for(n, threads, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; i++) {
+          const float* lg = logits.data() + (size_t)i * c.vocab;
+          const int target = tokens[w.start + j0 + i + 1];
+          double mx = lg[0];
+          int arg = 0;
+          for (int x = 1; x < c.vocab; x++)
+            if (lg[x] > mx) { mx = lg[x]; arg = x; }
+          double z = 0;
+          for (int x = 0; x < c.vocab; x++) z += std::exp((double)lg[x] - mx);
+          row_nll[i] = -((double)lg[target] - mx - std::log(z));
+          row_hit[i] = arg == target;
+        }
+      });
       for (int i = 0; i < n; i++) {
-        const float* lg = logits.data() + (size_t)i * c.vocab;
-        const int target = tokens[w.start + j0 + i + 1];
-        double mx = lg[0];
-        int arg = 0;
-        for (int x = 1; x < c.vocab; x++)
-          if (lg[x] > mx) { mx = lg[x]; arg = x; }
-        double z = 0;
-        for (int x = 0; x < c.vocab; x++) z += std::exp((double)lg[x] - mx);
-        wsum += -((double)lg[target] - mx - std::log(z));
+        wsum += row_nll[i];
         wcount++;
-        r.hits += arg == target;
+        r.hits += row_hit[i];
       }
     }
     r.add_window(w.start, wsum, wcount, std::chrono::duration<double>(Clock::now() - t0).count());

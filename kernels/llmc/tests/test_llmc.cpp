@@ -65,7 +65,9 @@ Vec fd_grad(const std::function<Vec(const Vec&)>& f, Vec x, const Vec& dout, dou
 // ------------------------------------------------------------------------------------------ GEMM
 TEST(gemm_matches_reference_and_is_bit_identical_across_paths_and_threads) {
   for (auto [M, K, N] :
-       {std::tuple{1, 1, 1}, std::tuple{7, 300, 45}, std::tuple{50, 64, 192}, std::tuple{97, 513, 33}, std::tuple{13, 576, 64}}) {
+       {std::tuple{1, 1, 1}, std::tuple{7, 300, 45}, std::tuple{50, 64, 192}, std::tuple{97, 513, 33}, std::tuple{13, 576, 64},
+        // several work items, k blocks and edge tiles; one whole register tile
+        std::tuple{200, 600, 530}, std::tuple{6, 16, 16}}) {
     auto A = randn((size_t)M * K, 1), B = randn((size_t)K * N, 2), C0 = randn((size_t)M * N, 3);
     std::vector<float> ref = C0;
     gemm_nn_ref(A.data(), B.data(), ref.data(), M, K, N, true);

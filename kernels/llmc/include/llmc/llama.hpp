@@ -56,22 +56,33 @@ LlamaModel load_llama_gguf(const GgufFile& f);
 const char* simd_path();
 // Runs fn(begin, end) over [0, n) split in contiguous chunks over `threads` threads.
 void parallel_for(int64_t n, int threads, const std::function<void(int64_t, int64_t)>& fn);
+// The position of the z-th causal attention row in zigzag order (0, T-1, 1, T-2, ...): a row's
+// work grows with its position, so contiguous chunks of this order carry equal work.
+inline int zigzag_row(int z, int T) {
+  return z % 2 == 0 ? z / 2 : T - 1 - z / 2;
+}
 
 // out (T, N) = x (T, K) . W^T with W (N, K): llmc::gemm_nt (bit-identical for any thread count).
 void matmul(float* out, const float* x, const float* w, int T, int K, int N, int threads);
 void matmul_ref(double* out, const double* x, const double* w, int T, int K, int N);
 float dot(const float* a, const float* b, int n);
+// p[s] = dot(q, k + s * ld, n) for s < count (one query's scores against `count` keys), bit for
+// bit as dot() one key at a time.
+void dot_rows(const float* q, const float* k, size_t ld, int n, int count, float* p);
+// acc[c] += (w[s] * wscale) * v[s * ld + c] for s < count in ascending s (attention's weighted sum
+// of value rows), bit for bit as that scalar loop.
+void weighted_rows(const float* w, float wscale, const float* v, size_t ld, int count, int n, float* acc);
 
 // out (T, C) = rms(x (T, C)) * w (C)
 void rmsnorm(float* out, const float* x, const float* w, int T, int C, float eps);
 void rmsnorm_ref(double* out, const double* x, const double* w, int T, int C, double eps);
 
 // In place on x (T, n_heads, head_dim) at positions pos0 + t: ggml normal-mode RoPE.
-void rope(float* x, int T, int n_heads, int head_dim, int rot_dim, double theta, int pos0);
+void rope(float* x, int T, int n_heads, int head_dim, int rot_dim, double theta, int pos0, int threads = 1);
 void rope_ref(double* x, int T, int n_heads, int head_dim, int rot_dim, double theta, int pos0);
 
 // out (T, n) = silu(gate) * up, gate/up (T, n)
-void swiglu(float* out, const float* gate, const float* up, int64_t n);
+void swiglu(float* out, const float* gate, const float* up, int64_t n, int threads = 1);
 
 // Exact causal GQA: q (T, n_heads, hd), k/v (T, n_kv, hd) -> out (T, n_heads, hd), scale 1/sqrt(hd).
 void attention_gqa(float* out, const float* q, const float* k, const float* v, int T, int n_heads,
