@@ -160,6 +160,34 @@ __attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const f
 }
 #undef LLMC_TILE_BODY
 
+// o[c] = column c of the 8 x 8 block whose rows are r[0..7] (unpack, shuffle, permute).
+__attribute__((target("avx2"))) inline void transpose8_regs(const __m256 r[8], __m256 o[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; i++) {
+    o[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    o[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
+}
+
+// dst[c * ldd + r] = src[r * lds + c] for an 8 x 8 block, in registers. Every AVX-512 CPU has
+// AVX2, so both SIMD paths pack with it.
+__attribute__((target("avx2"))) void transpose8x8(const float* src, size_t lds, float* dst, size_t ldd) {
+  __m256 r[8], o[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lds);
+  transpose8_regs(r, o);
+  for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + i * ldd, o[i]);
+}
+
 // d (kc, 6) = the 6 rows a[r * lda + k], k < kc, transposed: 8 x 8 blocks in registers (rows 6
 // and 7 of the block are zero), each output row stored as 8 floats at a stride of 6 in ascending
 // order, so the two spare lanes of one store are overwritten by the next and the last lands in
@@ -167,23 +195,10 @@ __attribute__((target("avx512f,fma"))) void tile_avx512(const float* pa, const f
 __attribute__((target("avx2"))) void pack_a6_avx2(const float* a, size_t lda, int kc, float* d) {
   const int k8 = kc / 8 * 8;
   for (int k = 0; k < k8; k += 8) {
-    __m256 r[8], t[8], u[8], o[8];
+    __m256 r[8], o[8];
     for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(a + i * lda + k);
     r[6] = r[7] = _mm256_setzero_ps();
-    for (int i = 0; i < 8; i += 2) {
-      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-      u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-      u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-      u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-      u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-      o[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-      o[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
-    }
+    transpose8_regs(r, o);
     for (int i = 0; i < 8; i++) _mm256_storeu_ps(d + (size_t)(k + i) * 6, o[i]);
   }
   for (int k = k8; k < kc; k++)
@@ -206,27 +221,6 @@ void pack_a(const float* A, bool at, int M, int K, int i0, int rows, int k0, int
       const float* a = A + (size_t)(i0 + r) * K + k0;
       for (int k = 0; k < kc; k++) d[(size_t)k * MR + r] = a[k];
     }
-  }
-}
-
-// dst[c * ldd + r] = src[r * lds + c] for an 8 x 8 block, in registers (unpack, shuffle, permute).
-// Every AVX-512 CPU has AVX2, so both SIMD paths pack with it.
-__attribute__((target("avx2"))) void transpose8x8(const float* src, size_t lds, float* dst, size_t ldd) {
-  __m256 r[8], t[8], u[8];
-  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lds);
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-  }
-  for (int i = 0; i < 4; i++) {
-    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
-    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
   }
 }
 
