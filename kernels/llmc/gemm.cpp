@@ -316,27 +316,28 @@ void block(const float* A, bool at, const float* B, bool bt, float* C, int M, in
 }  // namespace
 
 namespace {
-void gemm(const float* A, bool at, const float* B, bool bt, float* C, int M, int K, int N, bool accumulate) {
+void gemm(const float* A, bool at, const float* B, bool bt, float* C, int M, int K, int N, bool accumulate,
+          bool parallel) {
   if (M <= 0 || N <= 0) return;
   const Simd path = simd();
   const int mblocks = (M + MB - 1) / MB, nblocks = (N + NB - 1) / NB;
   const int items = mblocks * nblocks;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel && items > 1)
   for (int it = 0; it < items; it++)
     block(A, at, B, bt, C, M, K, N, (it / nblocks) * MB, (it % nblocks) * NB, accumulate, path);
 }
 }  // namespace
 
-void gemm_nn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate) {
-  gemm(A, false, B, false, C, M, K, N, accumulate);
+void gemm_nn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate, bool parallel) {
+  gemm(A, false, B, false, C, M, K, N, accumulate, parallel);
 }
 
-void gemm_tn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate) {
-  gemm(A, true, B, false, C, M, K, N, accumulate);
+void gemm_tn(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate, bool parallel) {
+  gemm(A, true, B, false, C, M, K, N, accumulate, parallel);
 }
 
-void gemm_nt(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate) {
-  gemm(A, false, B, true, C, M, K, N, accumulate);
+void gemm_nt(const float* A, const float* B, float* C, int M, int K, int N, bool accumulate, bool parallel) {
+  gemm(A, false, B, true, C, M, K, N, accumulate, parallel);
 }
 
 void transpose(const float* A, float* AT, int rows, int cols) {

@@ -8,6 +8,7 @@
 #include "llmc/core.hpp"
 #include "llmc/gemm.hpp"
 #include "llmc/gguf.hpp"
+#include "llmc/math.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -84,6 +85,44 @@ __attribute__((target("avx2,fma"))) void weighted_rows_avx2(const float* w, floa
   }
 }
 
+// x[i] = fexp(x[i] - sub) with the operations of llmc::fexp (math.hpp) on 8 lanes, so each value
+// is bit-identical to the scalar fexp; returns the sum over 8 partial lanes combined in a fixed
+// order (the scalar path sums the same way).
+__attribute__((target("avx2,fma"))) float exp_sub_sum_avx2(float* x, int64_t n, float sub) {
+  const __m256 lo = _mm256_set1_ps(-87.0f), hi = _mm256_set1_ps(88.0f), half = _mm256_set1_ps(0.5f);
+  const __m256 sign = _mm256_set1_ps(-0.0f), vsub = _mm256_set1_ps(sub);
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_sub_ps(_mm256_loadu_ps(x + i), vsub);
+    v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+    const __m256 t = _mm256_mul_ps(v, _mm256_set1_ps(1.44269504088896341f));
+    // t + (t >= 0 ? 0.5 : -0.5), truncated: round half away from zero
+    const __m256 h = _mm256_or_ps(half, _mm256_and_ps(t, sign));
+    const __m256i ni = _mm256_cvttps_epi32(_mm256_add_ps(t, h));
+    const __m256 nf = _mm256_cvtepi32_ps(ni);
+    __m256 r = _mm256_sub_ps(v, _mm256_mul_ps(nf, _mm256_set1_ps(0.693145751953125f)));
+    r = _mm256_sub_ps(r, _mm256_mul_ps(nf, _mm256_set1_ps(1.428606765330187045e-06f)));
+    __m256 p = _mm256_set1_ps(1.3981999507e-3f);
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.0f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.0f));
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23);
+    p = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    _mm256_storeu_ps(x + i, p);
+    acc = _mm256_add_ps(acc, p);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, acc);
+  for (int64_t j = 0; i + j < n; j++) lanes[j] += (x[i + j] = fexp(x[i + j] - sub));
+  float sum = 0.f;
+  for (int j = 0; j < 8; j++) sum += lanes[j];
+  return sum;
+}
+
 #endif
 
 bool have_avx2() {
@@ -144,6 +183,20 @@ void weighted_rows(const float* w, float wscale, const float* v, size_t ld, int 
     const float ws = w[s] * wscale;
     for (int c = 0; c < n; c++) acc[c] += ws * v[s * ld + c];
   }
+}
+
+float exp_sub_sum(float* x, int64_t n, float sub) {
+#ifdef LLMC_X86
+  if (have_avx2()) return exp_sub_sum_avx2(x, n, sub);
+#endif
+  float lanes[8] = {0.f};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) lanes[j] += (x[i + j] = fexp(x[i + j] - sub));
+  for (int j = 0; i + j < n; j++) lanes[j] += (x[i + j] = fexp(x[i + j] - sub));
+  float sum = 0.f;
+  for (int j = 0; j < 8; j++) sum += lanes[j];
+  return sum;
 }
 
 void matmul(float* out, const float* x, const float* w, int T, int K, int N, int threads) {
@@ -214,9 +267,12 @@ void rope_ref(double* x, int T, int n_heads, int head_dim, int rot_dim, double t
 
 void swiglu(float* out, const float* gate, const float* up, int64_t n, int threads) {
   parallel_for(n, threads, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i++) {
-      const float g = gate[i];
-      out[i] = g / (1.f + std::exp(-g)) * up[i];
+    float ex[256];  // fexp(-g) of a run of 256, on exp_sub_sum's SIMD path
+    for (int64_t i0 = b; i0 < e; i0 += 256) {
+      const int len = (int)std::min<int64_t>(256, e - i0);
+      for (int j = 0; j < len; j++) ex[j] = -gate[i0 + j];
+      exp_sub_sum(ex, len, 0.f);
+      for (int j = 0; j < len; j++) out[i0 + j] = gate[i0 + j] / (1.f + ex[j]) * up[i0 + j];
     }
   });
 }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "llmc/gemm.hpp"
+
 namespace lm {
 
 namespace {
@@ -259,6 +261,96 @@ void kv_attention(const KvConfig& kv, int layer, const float* q, const float* k,
 
 namespace {
 
+// Columns g*hd .. g*hd+hd of x (T, kd) as a contiguous (T, hd) matrix, for each kv head g:
+// out (n_kv, T, hd). Empty when x is.
+std::vector<float> split_heads(const std::vector<float>& x, int T, int n_kv, int hd) {
+  std::vector<float> out(x.empty() ? 0 : (size_t)n_kv * T * hd);
+  if (x.empty()) return out;
+  for (int g = 0; g < n_kv; g++)
+    for (int t = 0; t < T; t++)
+      std::copy_n(x.data() + ((size_t)t * n_kv + g) * hd, hd, out.data() + ((size_t)g * T + t) * hd);
+  return out;
+}
+
+// Every non-QJL format as matrix products over blocks of QB queries of one head, with the same
+// split per query t as the per-row loop of kv_attention_plain: keys s < nb(t) from the quantised
+// side (scores on q * K.mul, plus q . K.add), the rest up to t from the fp16 residual; values
+// s < nv(t) quantised (then times V.mul, plus V.add times their weight), the rest fp16. A block
+// multiplies by keys 0..t1-1 and masks per row; work items (head, block) run on the threads,
+// each one whole on one thread, so the result does not depend on the thread count.
+void kv_attention_blocked(const KvConfig& kv, const CachedSide& K, const CachedSide& V, const float* q,
+                          int T, int n_heads, int n_kv, int hd, float* out, int threads) {
+  constexpr int QB = 96;
+  const int kd = n_kv * hd, qd = n_heads * hd, group = n_heads / n_kv;
+  const float scale = 1.f / std::sqrt((float)hd);
+  // per kv head g: (T, hd) blocks of the quantised (base) and fp16 (half) keys and values
+  const std::vector<float> kb = split_heads(K.base, T, n_kv, hd), kh = split_heads(K.half, T, n_kv, hd);
+  const std::vector<float> vb = split_heads(V.base, T, n_kv, hd), vh = split_heads(V.half, T, n_kv, hd);
+  const int blocks = (T + QB - 1) / QB;
+  // blocks in zigzag order (llmc::zigzag_row): later blocks see more keys
+  llmc::parallel_for((int64_t)blocks * n_heads, threads, [&](int64_t b, int64_t e) {
+    std::vector<float> qm((size_t)QB * hd), qh((size_t)QB * hd), kc(QB);  // (QB, hd), (QB, hd), (QB)
+    std::vector<float> sb, sh, pb, ph;                                     // (QB, t1) each
+    std::vector<float> ob((size_t)QB * hd), oh((size_t)QB * hd), pq(QB);   // (QB, hd), (QB, hd), (QB)
+    std::vector<int> nbk(QB), nbv(QB);
+    for (int64_t it = b; it < e; it++) {
+      const int blk = llmc::zigzag_row((int)(it / n_heads), blocks), h = (int)(it % n_heads), g = h / group;
+      const int t0 = blk * QB, t1 = std::min(T, t0 + QB), rows = t1 - t0;
+      bool any_kb = false, any_kh = false, any_vb = false, any_vh = false;
+      for (int i = 0; i < rows; i++) {
+        const int t = t0 + i;
+        nbk[i] = std::max(0, std::min(key_bound(kv, t), t + 1));
+        nbv[i] = std::max(0, std::min(value_bound(kv, t), t + 1));
+        any_kb |= nbk[i] > 0, any_kh |= nbk[i] <= t, any_vb |= nbv[i] > 0, any_vh |= nbv[i] <= t;
+        const float* qt = q + (size_t)t * qd + h * hd;
+        const size_t tg = (size_t)t * kd + g * hd;  // (t, g) offset into (T, kd)
+        std::copy_n(qt, hd, qh.data() + (size_t)i * hd);
+        kc[i] = 0.f;
+        if (!K.mul.empty()) {
+          for (int c = 0; c < hd; c++) qm[(size_t)i * hd + c] = qt[c] * K.mul[tg + c];
+          if (!K.add.empty()) kc[i] = llmc::dot(qt, K.add.data() + tg, hd);
+        } else {
+          std::copy_n(qt, hd, qm.data() + (size_t)i * hd);
+        }
+      }
+      sb.assign((size_t)rows * t1, 0.f), sh.assign((size_t)rows * t1, 0.f);
+      const size_t gofs = (size_t)g * T * hd;
+      if (any_kb) llmc::gemm_nt(qm.data(), kb.data() + gofs, sb.data(), rows, hd, t1, false, false);
+      if (any_kh) llmc::gemm_nt(qh.data(), kh.data() + gofs, sh.data(), rows, hd, t1, false, false);
+      pb.assign((size_t)rows * t1, 0.f), ph.assign((size_t)rows * t1, 0.f);
+      for (int i = 0; i < rows; i++) {
+        const int t = t0 + i;
+        float* p = sb.data() + (size_t)i * t1;  // the row's scores, then its weights
+        const float* s_half = sh.data() + (size_t)i * t1;
+        for (int s = 0; s < nbk[i]; s++) p[s] = (p[s] + kc[i]) * scale;
+        for (int s = nbk[i]; s <= t; s++) p[s] = s_half[s] * scale;
+        float mx = -INFINITY;
+        for (int s = 0; s <= t; s++) mx = std::max(mx, p[s]);
+        const float iz = 1.f / llmc::exp_sub_sum(p, t + 1, mx);
+        float w = 0.f;
+        for (int s = 0; s < nbv[i]; s++) w += (pb[(size_t)i * t1 + s] = p[s] * iz);
+        for (int s = nbv[i]; s <= t; s++) ph[(size_t)i * t1 + s] = p[s] * iz;
+        pq[i] = w;
+      }
+      if (any_vb) llmc::gemm_nn(pb.data(), vb.data() + gofs, ob.data(), rows, t1, hd, false, false);
+      if (any_vh) llmc::gemm_nn(ph.data(), vh.data() + gofs, oh.data(), rows, t1, hd, false, false);
+      for (int i = 0; i < rows; i++) {
+        const int t = t0 + i;
+        const size_t tg = (size_t)t * kd + g * hd;
+        float* o = out + (size_t)t * qd + h * hd;
+        for (int c = 0; c < hd; c++) {
+          float val = 0.f;
+          if (any_vb) {
+            val = V.mul.empty() ? ob[(size_t)i * hd + c] : V.mul[tg + c] * ob[(size_t)i * hd + c];
+            if (!V.add.empty()) val += V.add[tg + c] * pq[i];
+          }
+          o[c] = any_vh ? val + oh[(size_t)i * hd + c] : val;
+        }
+      }
+    }
+  });
+}
+
 void kv_attention_plain(const KvConfig& kv, int layer, const float* q, const float* k,
                         const float* v, int T, int n_heads, int n_kv, int hd, float* out,
                         int threads) {
@@ -266,6 +358,10 @@ void kv_attention_plain(const KvConfig& kv, int layer, const float* q, const flo
   const bool qjl = kv.mode == KvMode::QJL;
   const CachedSide K = cache_side(kv, k, T, kd, true);
   const CachedSide V = cache_side(kv, v, T, kd, false);
+  if (!qjl) {
+    kv_attention_blocked(kv, K, V, q, T, n_heads, n_kv, hd, out, threads);
+    return;
+  }
   QjlKeys J;
   if (qjl) J = qjl_keys(kv, layer, k, T, n_kv, hd);
   const float scale = 1.f / std::sqrt((float)hd);

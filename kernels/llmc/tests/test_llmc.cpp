@@ -11,6 +11,7 @@
 
 #include "binllm/rng.hpp"
 #include "check.hpp"
+#include "llmc/llama.hpp"
 #include "llmc/llmc.hpp"
 
 using namespace llmc;
@@ -392,6 +393,28 @@ TEST(adamw_frozen_decay_and_clip) {
 }
 
 // ------------------------------------------------------------------------------------------ determinism
+TEST(exp_sub_sum_is_fexp_bit_for_bit_and_close_to_exp) {
+  // shifted scores as a softmax sees them: 0 at the max, down to -200 (clamped at -87), n % 8 != 0
+  std::vector<float> x(1003);
+  for (size_t i = 0; i < x.size(); i++) x[i] = 3.f - 203.f * (float)((i * 7919) % 1003) / 1002.f;
+  std::vector<float> y = x;
+  const float sum = exp_sub_sum(y.data(), (int64_t)y.size(), 3.f);
+  float lanes[8] = {0.f};
+  double ref_sum = 0;
+  for (size_t i = 0; i < x.size(); i++) {
+    const float want = fexp(x[i] - 3.f);
+    CHECK_MSG(std::memcmp(&want, &y[i], 4) == 0, "element " + std::to_string(i) + " is fexp's value");
+    lanes[i % 8] += want;
+    const double e = std::exp((double)x[i] - 3.0);
+    if (x[i] - 3.f > -80.f) CHECK_MSG(std::fabs(want - e) <= 4e-7 * e, "fexp within 4e-7 of exp at " + std::to_string(x[i]));
+    ref_sum += e;
+  }
+  float want_sum = 0.f;
+  for (float l : lanes) want_sum += l;
+  CHECK(std::memcmp(&want_sum, &sum, 4) == 0);
+  CHECK(std::fabs(sum - ref_sum) <= 1e-6 * ref_sum);
+}
+
 TEST(layers_bit_identical_at_1_and_2_threads) {
   AttnShape s;
   s.B = 3, s.T = 33, s.C = 32, s.NH = 4, s.causal = false;

@@ -248,6 +248,24 @@ void test_kv_reference() {
       CHECK(rel_err(o, r) < 2e-5, "kv %s R=%d vs reference: %.3g", name.c_str(), R, rel_err(o, r));
     }
   (void)kd;
+  // T = 200: several query blocks of the blocked (matrix-product) path, at 1 and 2 threads
+  const int T2 = 200;
+  auto q2 = randv((size_t)T2 * H * hd, 24), k2 = randv((size_t)T2 * kd, 25, 1.0, 0.3), v2 = randv((size_t)T2 * kd, 26);
+  for (const auto& name : g_modes)
+    for (int R : {0, 37}) {
+      lm::KvConfig kv;
+      kv.mode = lm::kv_mode_from_name(name);
+      kv.group = 8;
+      kv.residual = R;
+      kv.seed = 7;
+      std::vector<float> o1((size_t)T2 * H * hd), o2(o1.size());
+      std::vector<double> r((size_t)T2 * H * hd);
+      lm::kv_attention(kv, 1, tof(q2).data(), tof(k2).data(), tof(v2).data(), T2, H, G, hd, o1.data(), 1);
+      lm::kv_attention(kv, 1, tof(q2).data(), tof(k2).data(), tof(v2).data(), T2, H, G, hd, o2.data(), 2);
+      lm::kv_attention_ref(kv, 1, q2.data(), k2.data(), v2.data(), T2, H, G, hd, r.data());
+      CHECK(rel_err(o2, r) < 2e-5, "kv %s R=%d T=%d vs reference: %.3g", name.c_str(), R, T2, rel_err(o2, r));
+      CHECK(o1 == o2, "kv %s R=%d T=%d: bit-identical at 1 and 2 threads", name.c_str(), R, T2);
+    }
 }
 
 double attn_err(const std::string& name, int R, const std::vector<double>& q, const std::vector<double>& k,

@@ -72,6 +72,9 @@ void dot_rows(const float* q, const float* k, size_t ld, int n, int count, float
 // acc[c] += (w[s] * wscale) * v[s * ld + c] for s < count in ascending s (attention's weighted sum
 // of value rows), bit for bit as that scalar loop.
 void weighted_rows(const float* w, float wscale, const float* v, size_t ld, int count, int n, float* acc);
+// x[i] = fexp(x[i] - sub) (llmc/math.hpp), bit for bit on every SIMD path; returns their sum
+// (8 partial sums combined in a fixed order). The softmax numerator and its normaliser.
+float exp_sub_sum(float* x, int64_t n, float sub);
 
 // out (T, C) = rms(x (T, C)) * w (C)
 void rmsnorm(float* out, const float* x, const float* w, int T, int C, float eps);
