@@ -84,15 +84,19 @@ def llama_ppl(bin_dir, model, text_file, ctx, chunks, threads, cache, logits_out
     if out['ppl'] is None:  # with --kl-divergence-base the final line is different
         m = re.findall(r'\[\d+\]([0-9.]+)', log)
         out['ppl'] = float(m[-1]) if m else None
-    # Evaluation time: from "calculating perplexity" to the last time-stamped line (model loading,
-    # tokenisation and warm-up excluded, as in ours).
-    lines = [ln for ln in log.splitlines() if STAMP.match(ln)]
-    start = next((ln for ln in lines if 'calculating perplexity' in ln), None)
-    if start and lines:
-        t = stamp_s(STAMP.match(lines[-1])) - stamp_s(STAMP.match(start))
+    # Evaluation time: from the "calculating perplexity" stamp (seconds since the process started)
+    # to the process's end (model loading and tokenisation excluded, as in ours). Not to the last
+    # time-stamped line: with stdout and stderr on pipes that is the "seconds per pass" line after
+    # the first chunk, which made earlier runs of this script report `chunks` times the speed.
+    start = next((ln for ln in log.splitlines() if STAMP.match(ln) and 'calculating perplexity' in ln), None)
+    if start:
+        t = wall - stamp_s(STAMP.match(start))
         if t > 0:
             out['eval_s'] = t
             out['tokens_per_s'] = chunks * ctx / t
+    m = re.search(r'([0-9.]+) seconds per pass', log)
+    if m:
+        out['first_pass_s'] = float(m.group(1))  # llama.cpp's own timing of chunk 1
     return out
 
 

@@ -326,7 +326,11 @@ void kv_attention_blocked(const KvConfig& kv, const CachedSide& K, const CachedS
         for (int s = nbk[i]; s <= t; s++) p[s] = s_half[s] * scale;
         float mx = -INFINITY;
         for (int s = 0; s <= t; s++) mx = std::max(mx, p[s]);
-        const float iz = 1.f / llmc::exp_sub_sum(p, t + 1, mx);
+        // std::exp, not llmc::fexp: fexp's few-ulp error tilts the weights enough to move plain
+        // q4_0's perplexity by 1.7 % (kernels/BENCHMARKS.md, H2 numerics)
+        float sum = 0.f;
+        for (int s = 0; s <= t; s++) sum += (p[s] = std::exp(p[s] - mx));
+        const float iz = 1.f / sum;
         float w = 0.f;
         for (int s = 0; s < nbv[i]; s++) w += (pb[(size_t)i * t1 + s] = p[s] * iz);
         for (int s = nbv[i]; s <= t; s++) ph[(size_t)i * t1 + s] = p[s] * iz;

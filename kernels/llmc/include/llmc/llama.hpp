@@ -73,7 +73,8 @@ void dot_rows(const float* q, const float* k, size_t ld, int n, int count, float
 // of value rows), bit for bit as that scalar loop.
 void weighted_rows(const float* w, float wscale, const float* v, size_t ld, int count, int n, float* acc);
 // x[i] = fexp(x[i] - sub) (llmc/math.hpp), bit for bit on every SIMD path; returns their sum
-// (8 partial sums combined in a fixed order). The softmax numerator and its normaliser.
+// (8 partial sums combined in a fixed order). SwiGLU's sigmoid uses it; the KV attention's
+// softmax keeps std::exp (fexp's few-ulp error is visible in plain q4_0's perplexity).
 float exp_sub_sum(float* x, int64_t n, float sub);
 
 // out (T, C) = rms(x (T, C)) * w (C)
