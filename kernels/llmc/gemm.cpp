@@ -209,7 +209,7 @@ __attribute__((target("avx2"))) void pack_a6_avx2(const float* a, size_t lda, in
 // `rows` are zero (an edge tile runs the full register tile; its padded rows are never stored).
 void pack_a(const float* A, bool at, int M, int K, int i0, int rows, int k0, int kc, float* d) {
   if (rows < MR) std::fill(d, d + (size_t)kc * MR, 0.f);
-  if (!at && rows == MR && simd() != Simd::kScalar) {
+  if (!at && rows == MR) {  // block_simd is the only caller: an AVX2 or AVX-512 CPU
     pack_a6_avx2(A + (size_t)i0 * K + k0, K, kc, d);
     return;
   }

@@ -289,7 +289,7 @@ void kv_attention_blocked(const KvConfig& kv, const CachedSide& K, const CachedS
   const int blocks = (T + QB - 1) / QB;
   // blocks in zigzag order (llmc::zigzag_row): later blocks see more keys
   llmc::parallel_for((int64_t)blocks * n_heads, threads, [&](int64_t b, int64_t e) {
-    std::vector<float> qm((size_t)QB * hd), qh((size_t)QB * hd), kc(QB);  // (QB, hd), (QB, hd), (QB)
+    std::vector<float> qs((size_t)QB * hd), qh((size_t)QB * hd), kc(QB);  // (QB, hd), (QB, hd), (QB)
     std::vector<float> sb, sh, pb, ph;                                     // (QB, t1) each
     std::vector<float> ob((size_t)QB * hd), oh((size_t)QB * hd), pq(QB);   // (QB, hd), (QB, hd), (QB)
     std::vector<int> nbk(QB), nbv(QB);
@@ -307,15 +307,16 @@ void kv_attention_blocked(const KvConfig& kv, const CachedSide& K, const CachedS
         std::copy_n(qt, hd, qh.data() + (size_t)i * hd);
         kc[i] = 0.f;
         if (!K.mul.empty()) {
-          for (int c = 0; c < hd; c++) qm[(size_t)i * hd + c] = qt[c] * K.mul[tg + c];
+          for (int c = 0; c < hd; c++) qs[(size_t)i * hd + c] = qt[c] * K.mul[tg + c];
           if (!K.add.empty()) kc[i] = llmc::dot(qt, K.add.data() + tg, hd);
-        } else {
-          std::copy_n(qt, hd, qm.data() + (size_t)i * hd);
         }
       }
-      sb.assign((size_t)rows * t1, 0.f), sh.assign((size_t)rows * t1, 0.f);
+      // the query the quantised keys see: q times K.mul where the format scales it, else q
+      const float* qm = K.mul.empty() ? qh.data() : qs.data();
+      // every score a row reads is written by a product below or the row's own loop
+      sb.resize((size_t)rows * t1), sh.resize((size_t)rows * t1);
       const size_t gofs = (size_t)g * T * hd;
-      if (any_kb) llmc::gemm_nt(qm.data(), kb.data() + gofs, sb.data(), rows, hd, t1, false, false);
+      if (any_kb) llmc::gemm_nt(qm, kb.data() + gofs, sb.data(), rows, hd, t1, false, false);
       if (any_kh) llmc::gemm_nt(qh.data(), kh.data() + gofs, sh.data(), rows, hd, t1, false, false);
       pb.assign((size_t)rows * t1, 0.f), ph.assign((size_t)rows * t1, 0.f);
       for (int i = 0; i < rows; i++) {
@@ -359,43 +360,29 @@ void kv_attention_plain(const KvConfig& kv, int layer, const float* q, const flo
                         const float* v, int T, int n_heads, int n_kv, int hd, float* out,
                         int threads) {
   const int kd = n_kv * hd, qd = n_heads * hd, group = n_heads / n_kv;
-  const bool qjl = kv.mode == KvMode::QJL;
   const CachedSide K = cache_side(kv, k, T, kd, true);
   const CachedSide V = cache_side(kv, v, T, kd, false);
-  if (!qjl) {
+  if (kv.mode != KvMode::QJL) {
     kv_attention_blocked(kv, K, V, q, T, n_heads, n_kv, hd, out, threads);
     return;
   }
-  QjlKeys J;
-  if (qjl) J = qjl_keys(kv, layer, k, T, n_kv, hd);
+  // QJL: one query row at a time, its keys as signs of the seeded projection (qjl_keys)
+  const QjlKeys J = qjl_keys(kv, layer, k, T, n_kv, hd);
   const float scale = 1.f / std::sqrt((float)hd);
+  const float qjl_c = (float)(std::sqrt(kPi / 2.0) / J.m);
   // Rows in zigzag order (llmc::zigzag_row): each thread gets the same share of the causal work.
   llmc::parallel_for((int64_t)T * n_heads, threads, [&](int64_t b, int64_t e) {
-    std::vector<float> p(T), qm(std::max(hd, J.m)), acc(hd);
+    std::vector<float> p(T), qm(J.m), acc(hd);  // qm (m): the projected query
     for (int64_t i = b; i < e; i++) {
       const int t = llmc::zigzag_row((int)(i / n_heads), T), h = (int)(i % n_heads), g = h / group;
       const float* qh = q + (size_t)t * qd + h * hd;
       const size_t tg = (size_t)t * kd + g * hd;  // (t, g) offset into (T, kd)
       const int kb = key_bound(kv, t), vb = value_bound(kv, t);
-      float kconst = 0.f;
-      if (qjl) {
-        for (int r = 0; r < J.m; r++) qm[r] = llmc::dot(J.P.data() + (size_t)r * hd, qh, hd);
-      } else if (!K.mul.empty()) {
-        for (int c = 0; c < hd; c++) qm[c] = qh[c] * K.mul[tg + c];
-        if (!K.add.empty()) kconst = llmc::dot(qh, K.add.data() + tg, hd);
-      } else {
-        std::copy_n(qh, hd, qm.data());
-      }
-      // scores: cached keys s < nb, then the full-precision residual window nb..t
+      for (int r = 0; r < J.m; r++) qm[r] = llmc::dot(J.P.data() + (size_t)r * hd, qh, hd);
+      // scores: projected keys s < nb, then the full-precision residual window nb..t
       const int nb = std::max(0, std::min(kb, t + 1));
-      if (qjl) {
-        const float qjl_c = (float)(std::sqrt(kPi / 2.0) / J.m);
-        for (int s = 0; s < nb; s++)
-          p[s] = qjl_c * J.norm[(size_t)s * n_kv + g] * llmc::dot(qm.data(), J.sgn.data() + ((size_t)s * n_kv + g) * J.m, J.m) * scale;
-      } else if (nb > 0) {
-        llmc::dot_rows(qm.data(), K.base.data() + g * hd, kd, hd, nb, p.data());
-        for (int s = 0; s < nb; s++) p[s] = (p[s] + kconst) * scale;
-      }
+      for (int s = 0; s < nb; s++)
+        p[s] = qjl_c * J.norm[(size_t)s * n_kv + g] * llmc::dot(qm.data(), J.sgn.data() + ((size_t)s * n_kv + g) * J.m, J.m) * scale;
       if (nb <= t) {
         llmc::dot_rows(qh, K.half.data() + (size_t)nb * kd + g * hd, kd, hd, t + 1 - nb, p.data() + nb);
         for (int s = nb; s <= t; s++) p[s] *= scale;

@@ -49,11 +49,7 @@ void test_kv_units() {
   const auto qf = tof(q), kf = tof(k), vf = tof(v);
   for (const auto& name : lm::llama_kv_names())
     for (int R : {0, 3}) {
-      lm::KvConfig kv;
-      kv.mode = lm::kv_mode_from_name(name);
-      kv.group = 4;
-      kv.residual = R;
-      kv.seed = 7;
+      const lm::KvConfig kv = kv_config(name, 4, R, 7);
       const int layer = 1, m = hd;
       const std::vector<float> P = lm::qjl_projection(kv.seed, layer, m, hd);
       std::vector<float> o((size_t)T * H * hd);
@@ -124,11 +120,7 @@ int test_smollm2() {
   for (const auto& name : lm::llama_kv_names())
     for (int R : {0, 64}) {
       if (R && name != "kivi-bin" && name != "int4") continue;
-      lm::KvConfig kv;
-      kv.mode = lm::kv_mode_from_name(name);
-      kv.group = 32;
-      kv.residual = R;
-      kv.seed = 1;
+      const lm::KvConfig kv = kv_config(name, 32, R, 1);
       const int mq = c.head_dim;
       double worst = 0;
       // Every layer's attention both ways on the same q, k, v; the forward continues with the CPU's.

@@ -232,49 +232,30 @@ void test_tokenizer() {
 std::vector<std::string> g_modes = {"fp32", "fp16", "int8", "int4", "int2", "bin", "q8_0", "q4_0", "kivi2", "kivi-bin", "bin-c", "qjl"};
 
 void test_kv_reference() {
-  const int T = 13, H = 4, G = 2, hd = 16, kd = G * hd;
-  auto q = randv((size_t)T * H * hd, 21), k = randv((size_t)T * kd, 22, 1.0, 0.3), v = randv((size_t)T * kd, 23);
-  for (const auto& name : g_modes)
-    for (int R : {0, 3}) {
-      lm::KvConfig kv;
-      kv.mode = lm::kv_mode_from_name(name);
-      kv.group = 4;
-      kv.residual = R;
-      kv.seed = 7;
-      std::vector<float> o((size_t)T * H * hd);
-      std::vector<double> r((size_t)T * H * hd);
-      lm::kv_attention(kv, 1, tof(q).data(), tof(k).data(), tof(v).data(), T, H, G, hd, o.data(), 2);
-      lm::kv_attention_ref(kv, 1, q.data(), k.data(), v.data(), T, H, G, hd, r.data());
-      CHECK(rel_err(o, r) < 2e-5, "kv %s R=%d vs reference: %.3g", name.c_str(), R, rel_err(o, r));
-    }
-  (void)kd;
-  // T = 200: several query blocks of the blocked (matrix-product) path, at 1 and 2 threads
-  const int T2 = 200;
-  auto q2 = randv((size_t)T2 * H * hd, 24), k2 = randv((size_t)T2 * kd, 25, 1.0, 0.3), v2 = randv((size_t)T2 * kd, 26);
-  for (const auto& name : g_modes)
-    for (int R : {0, 37}) {
-      lm::KvConfig kv;
-      kv.mode = lm::kv_mode_from_name(name);
-      kv.group = 8;
-      kv.residual = R;
-      kv.seed = 7;
-      std::vector<float> o1((size_t)T2 * H * hd), o2(o1.size());
-      std::vector<double> r((size_t)T2 * H * hd);
-      lm::kv_attention(kv, 1, tof(q2).data(), tof(k2).data(), tof(v2).data(), T2, H, G, hd, o1.data(), 1);
-      lm::kv_attention(kv, 1, tof(q2).data(), tof(k2).data(), tof(v2).data(), T2, H, G, hd, o2.data(), 2);
-      lm::kv_attention_ref(kv, 1, q2.data(), k2.data(), v2.data(), T2, H, G, hd, r.data());
-      CHECK(rel_err(o2, r) < 2e-5, "kv %s R=%d T=%d vs reference: %.3g", name.c_str(), R, T2, rel_err(o2, r));
-      CHECK(o1 == o2, "kv %s R=%d T=%d: bit-identical at 1 and 2 threads", name.c_str(), R, T2);
-    }
+  // T = 13: one query block; T = 200: several blocks of the blocked (matrix-product) path
+  struct Shape { int T, group, residual; uint64_t seed; };
+  for (const Shape sh : {Shape{13, 4, 3, 21}, Shape{200, 8, 37, 24}}) {
+    const int T = sh.T, H = 4, G = 2, hd = 16, kd = G * hd;
+    auto q = randv((size_t)T * H * hd, sh.seed), k = randv((size_t)T * kd, sh.seed + 1, 1.0, 0.3),
+         v = randv((size_t)T * kd, sh.seed + 2);
+    for (const auto& name : g_modes)
+      for (int R : {0, sh.residual}) {
+        const lm::KvConfig kv = kv_config(name, sh.group, R, 7);
+        std::vector<float> o1((size_t)T * H * hd), o2(o1.size());
+        std::vector<double> r((size_t)T * H * hd);
+        lm::kv_attention(kv, 1, tof(q).data(), tof(k).data(), tof(v).data(), T, H, G, hd, o1.data(), 1);
+        lm::kv_attention(kv, 1, tof(q).data(), tof(k).data(), tof(v).data(), T, H, G, hd, o2.data(), 2);
+        lm::kv_attention_ref(kv, 1, q.data(), k.data(), v.data(), T, H, G, hd, r.data());
+        CHECK(rel_err(o2, r) < 2e-5, "kv %s R=%d T=%d vs reference: %.3g", name.c_str(), R, T, rel_err(o2, r));
+        CHECK(o1 == o2, "kv %s R=%d T=%d: bit-identical at 1 and 2 threads", name.c_str(), R, T);
+      }
+  }
 }
 
 double attn_err(const std::string& name, int R, const std::vector<double>& q, const std::vector<double>& k,
                 const std::vector<double>& v, int T, int H, int G, int hd, uint64_t seed = 1) {
-  lm::KvConfig kv, ex;
-  kv.mode = lm::kv_mode_from_name(name);
-  kv.group = 8;
-  kv.residual = R;
-  kv.seed = seed;
+  const lm::KvConfig kv = kv_config(name, 8, R, seed);
+  lm::KvConfig ex;
   ex.mode = lm::KvMode::FP32;
   std::vector<double> a((size_t)T * H * hd), b((size_t)T * H * hd);
   lm::kv_attention_ref(kv, 0, q.data(), k.data(), v.data(), T, H, G, hd, a.data());
@@ -308,12 +289,8 @@ void test_kv_rotation() {
   auto q = randv((size_t)T * H * hd, 42), k = randv((size_t)T * G * hd, 43, 1.0, 0.3), v = randv((size_t)T * G * hd, 44);
   for (const auto& name : g_modes)
     for (int R : {0, 3}) {
-      lm::KvConfig kv;
-      kv.mode = lm::kv_mode_from_name(name);
+      lm::KvConfig kv = kv_config(name, 8, R, 5);
       kv.rotation = lm::KvRotation::HADAMARD;
-      kv.group = 8;
-      kv.residual = R;
-      kv.seed = 5;
       std::vector<float> o((size_t)T * H * hd);
       std::vector<double> r((size_t)T * H * hd);
       lm::kv_attention(kv, 0, tof(q).data(), tof(k).data(), tof(v).data(), T, H, G, hd, o.data(), 2);

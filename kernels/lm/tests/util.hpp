@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "../llama_kv.hpp"
+
 inline int g_fail = 0;
 #define CHECK(cond, ...)                                          \
   do {                                                            \
@@ -36,6 +38,16 @@ inline std::vector<double> randv(size_t n, uint64_t seed, double scale = 1.0, do
   }
   return v;
 }
+// The KV-cache settings of a test case: format `name`, quantisation group, KIVI residual, seed.
+inline lm::KvConfig kv_config(const std::string& name, int group, int residual, uint64_t seed) {
+  lm::KvConfig kv;
+  kv.mode = lm::kv_mode_from_name(name);
+  kv.group = group;
+  kv.residual = residual;
+  kv.seed = seed;
+  return kv;
+}
+
 inline std::vector<float> tof(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
 inline std::vector<double> tod(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
 
